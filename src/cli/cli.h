@@ -1,0 +1,17 @@
+/*
+ * cli.h — the `nodal` command's subcommands. Each lives in src/cli/<name>.c and is
+ * registered in the table in main.c. Exit codes: 0 ok, 1 runtime failure, 2 usage or
+ * invalid input (the message names the argument, the value and what was expected).
+ */
+#ifndef NODAL_CLI_H
+#define NODAL_CLI_H
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+};
+
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,3 @@
+# The `nodal` command.
+nodal_SOURCES += src/cli/main.c
+noinst_HEADERS += src/cli/cli.h
