@@ -1,0 +1,1 @@
+# policies/policies.mk: build fragment (owned by its component; sources are added with +=)

@@ -1,0 +1,1 @@
+# src/arena.mk: build fragment (owned by its component; sources are added with +=)

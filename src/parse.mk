@@ -1,0 +1,1 @@
+# src/parse.mk: build fragment (owned by its component; sources are added with +=)

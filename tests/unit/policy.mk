@@ -1,0 +1,1 @@
+# unit/policy.mk: build fragment (owned by its component; sources are added with +=)

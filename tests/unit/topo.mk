@@ -1,0 +1,1 @@
+# unit/topo.mk: build fragment (owned by its component; sources are added with +=)
