@@ -7,7 +7,7 @@
 #include <string.h>
 
 #ifndef NODAL_SHARED_DIR
-#define NODAL_SHARED_DIR "../shared"
+#define NODAL_SHARED_DIR "tests/shared"
 #endif
 
 const char *shared_path(const char *rel)
