@@ -4,13 +4,23 @@
  * validates it the kernel's way and builds an immutable policy object.
  *
  * Grammar (docs/grammar.md has it in full):
- *   POLICY = MODE [ '=' ('static'|'relative') ] [ ':' NODELIST-or-WEIGHTS ] [ '@home=' NODE ]?
+ *   POLICY = MODE [ '=' ('static'|'relative') ] [ ':' (NODELIST | WEIGHTS) [ '/home=' NODE ] ]
+ *   WEIGHTS = ITEM '*' WEIGHT { ',' ITEM '*' WEIGHT }     (weighted-interleave only)
  *   RULES  = RULE { ';' RULE },  RULE = POLICY [ '@' RANGE ]
- *   RANGE  = '>=' SIZE | '<' SIZE | SIZE '-' SIZE
+ *   RANGE  = '>=' SIZE | '<' SIZE | SIZE '-' SIZE        (min inclusive, max exclusive)
+ * '/home=' is accepted for bind and preferred-many (the kernel's set_mempolicy_home_node).
  * One name table (nodal_mode_names) serves the parser and the printer.
  *
+ * Validation here is syntactic only: unknown modes or flags, both 'static' and
+ * 'relative', weights on a mode other than weighted-interleave, '/home=' on other modes,
+ * bad numbers and ranges, empty lists or rules, more than NODAL_MAX_RULES rules. What
+ * the kernel would reject for semantic reasons (an empty mask for bind, a mask with
+ * local, a home node outside the nodes...) is the policy engine's job.
+ *
  * Errors: parse functions return 0 or EINVAL and leave a one-line reason (token and
- * position) in nodal_set_error(). They never allocate.
+ * 1-based position) in nodal_set_error(). They never allocate. Outputs are fully
+ * written on success (unused fields zero, home_node -1) so structs compare with
+ * nodal_policy_spec_equal(); on failure *out is unspecified.
  */
 #ifndef NODAL_POLICY_SPEC_H
 #define NODAL_POLICY_SPEC_H
@@ -74,5 +84,20 @@ const struct nodal_policy_rule *nodal_policy_rules_match(const struct nodal_poli
 /* Sizes: decimal with optional K/M/G/T suffix (binary units, case-insensitive, optional
  * 'B'/'iB'); overflow is EINVAL. */
 int nodal_size_parse(const char *s, uint64_t *out);
+/* Shortest exact text for @v ("4M", "1536K", "0", "100"); returns the needed length like
+ * snprintf. nodal_size_parse(format(v)) == v. */
+size_t nodal_size_format(uint64_t v, char *buf, size_t len);
+
+/* Weights for NODAL_WEIGHTS: "0*3,1*1,2-3*2" (also "all*2", strides). Every item has a
+ * weight 1..255; a node may be named once. @weights gets the weight per node, 0 where
+ * none was given. Returns 0 or EINVAL (see above). */
+int nodal_weights_parse(const char *s, const struct nodal_nodelist_ctx *ctx, uint8_t weights[NODAL_MAX_NUMNODES]);
+
+/* Field-wise equality (what parse(format(p)) == p means). */
+bool nodal_policy_spec_equal(const struct nodal_policy_spec *a, const struct nodal_policy_spec *b);
+bool nodal_policy_rules_equal(const struct nodal_policy_rules *a, const struct nodal_policy_rules *b);
+
+/* The mode's value for a canonical name or alias, or -1. */
+int nodal_mode_from_name(const char *name);
 
 #endif

@@ -12,6 +12,9 @@ struct cli_command {
 	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 };
 
+/* Subcommands (src/cli/<name>.c). */
+int cmd_options(int argc, char **argv);
+
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -1,3 +1,4 @@
 # The `nodal` command.
 nodal_SOURCES += src/cli/main.c
 noinst_HEADERS += src/cli/cli.h
+nodal_SOURCES += src/cli/options.c

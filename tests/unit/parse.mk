@@ -1,1 +1,9 @@
 # unit/parse.mk: build fragment (owned by its component; sources are added with +=)
+# Parsers (sizes, node lists, policy strings, rule lists) and the option table.
+PARSE_TEST_CFLAGS = $(UNIT_CFLAGS) -DNODAL_SRCDIR='"$(abs_top_srcdir)"'
+
+check_PROGRAMS += tests/unit/test_options
+tests_unit_test_options_SOURCES = tests/unit/test_options.c
+tests_unit_test_options_CFLAGS = $(PARSE_TEST_CFLAGS)
+tests_unit_test_options_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_options
