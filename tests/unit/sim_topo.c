@@ -15,7 +15,7 @@ struct nodal_topology *sim_topo_new(int nr, const int *ncpus, const uint64_t *me
 		if (!present || present[n])
 			total += ncpus ? ncpus[n] : 1;
 	t->nr_cpu_ids = total;
-	t->cpu_to_node = calloc((size_t)(total ? total : 1), sizeof(*t->cpu_to_node));
+	t->cpu_to_node = calloc(total > 0 ? (size_t)total : 1u, sizeof(*t->cpu_to_node));
 	int cpu = 0;
 	for (int n = 0; n < nr; n++) {
 		struct nodal_node *nd = &t->nodes[n];
@@ -35,7 +35,7 @@ struct nodal_topology *sim_topo_new(int nr, const int *ncpus, const uint64_t *me
 		nd->has_cpus = nd->ncpus > 0;
 		if (nd->has_cpus)
 			node_set(n, &t->cpu);
-		nd->cpus = calloc((size_t)(nd->ncpus ? nd->ncpus : 1), sizeof(int));
+		nd->cpus = calloc(nd->ncpus > 0 ? (size_t)nd->ncpus : 1u, sizeof(int));
 		for (int i = 0; i < nd->ncpus; i++) {
 			nd->cpus[i] = cpu;
 			t->cpu_to_node[cpu++] = (int16_t)n;
