@@ -17,8 +17,15 @@
  * immutable topology (fallback lists), the policy and a caller-owned context. The only
  * mutable state is the caller's interleave cursor (per thread, per policy).
  *
- * Errors: 0 or the kernel's errno (EINVAL mostly), with a one-line reason recorded by
- * nodal_set_error() (msg.h), e.g. "policy 'bind:': bind needs a non-empty node list".
+ * Errors: 0 or the kernel's errno (EINVAL mostly; EOPNOTSUPP for a home node on a mode
+ * that has none, like set_mempolicy_home_node; ENOMEM when ialloc fails), with a one-line
+ * reason recorded by nodal_set_error() (msg.h) that starts with the mode, e.g.
+ * "bind: needs a non-empty node list" — callers that know the policy text prefix it.
+ *
+ * Private nodes (topology.h private_nodes): only BIND, PREFERRED and PREFERRED_MANY with
+ * NODAL_F_STATIC may name them. Every other policy is created and rebound against the
+ * allowed nodes minus the private ones (pol->forbidden), so no arithmetic can move it
+ * onto a private node; a walk never yields a forbidden node.
  */
 #ifndef NODAL_MEMPOLICY_H
 #define NODAL_MEMPOLICY_H
@@ -41,6 +48,13 @@ struct nodal_mempolicy {
 	int home_node;        /* -1 none (BIND, PREFERRED_MANY only) */
 	uint8_t weights[NODAL_MAX_NUMNODES]; /* effective weights (WEIGHTED_INTERLEAVE), >= 1 */
 	const struct nodal_mpol_ops *ops;
+	/* Derived at creation / rebinding (read by the walk, never by users): */
+	nodemask_t forbidden; /* private nodes this policy does not name: never used */
+	nodemask_t named_private; /* private nodes it names (STATIC BIND/PREFERRED/PREFERRED_MANY) */
+	int private_home;     /* BIND/PREFERRED_MANY naming private nodes without a home node:
+	                       * the lowest named private node, where the walk starts (a private
+	                       * node is in no fallback list but its own); -1 otherwise */
+	int single;           /* the only node of @nodes, or -1 (single-node fast path) */
 };
 
 /* What creation and rebinding validate against. */
@@ -52,11 +66,17 @@ struct nodal_mpol_env {
 	const uint8_t *default_weights;
 };
 
-/* Per-thread interleave cursor (kernel task->il_prev / il_weight). Zero-initialise. */
+/*
+ * Per-thread interleave cursor (kernel task->il_prev / il_weight). Initialise with
+ * NODAL_IL_CURSOR_INIT so the first allocation goes to the first node (the kernel sets
+ * il_prev = MAX_NUMNODES-1 on set_mempolicy, which wraps the same way). A zeroed cursor
+ * is valid too; its walk simply starts after node 0.
+ */
 struct nodal_il_cursor {
 	int il_prev;     /* last node handed out, -1 at start */
 	int il_weight;   /* remaining allocations on il_prev (weighted) */
 };
+#define NODAL_IL_CURSOR_INIT { .il_prev = -1, .il_weight = 0 }
 
 /* The context of one allocation. */
 struct nodal_mpol_ctx {
@@ -89,6 +109,11 @@ struct nodal_mpol_ops {
 	int (*first)(struct nodal_mpol_iter *it);
 	/* Next candidate or -1. */
 	int (*next)(struct nodal_mpol_iter *it);
+	/* Data for the generic checks (sanitize_mpol_flags, set_mempolicy_home_node): */
+	unsigned flags_ok; /* NODAL_F_* this mode accepts at all */
+	bool home_ok;      /* a home node is allowed (BIND, PREFERRED_MANY) */
+	bool private_ok;   /* may name private nodes (with NODAL_F_STATIC) */
+	bool weights_ok;   /* takes node weights (WEIGHTED_INTERLEAVE) */
 };
 
 extern const struct nodal_mpol_ops *const nodal_mpol_ops_table[]; /* indexed by mode */
@@ -106,11 +131,16 @@ int nodal_mpol_rebind(const struct nodal_mempolicy *old, const nodemask_t *new_a
 int nodal_mpol_first(const struct nodal_mempolicy *pol, const struct nodal_mpol_ctx *ctx,
 		     struct nodal_mpol_iter *it);
 int nodal_mpol_next(struct nodal_mpol_iter *it);
-/* The whole ordered candidate list (for the CLI and tests); returns the count. */
+/* The whole ordered candidate list (for the CLI and tests): stores at most @max nodes in
+ * @out and returns how many candidates there are (which may exceed @max). */
 int nodal_mpol_candidates(const struct nodal_mempolicy *pol, const struct nodal_mpol_ctx *ctx,
 			  int *out, int max);
 
-/* Back to a spec (for printing the canonical form with policy_spec.h). */
+/*
+ * Back to a spec (for printing the canonical form with policy_spec.h): the mode, flags and
+ * home node; the user's mask for STATIC / RELATIVE, else the effective nodes; for
+ * WEIGHTED_INTERLEAVE the effective weight of every node in the mask.
+ */
 void nodal_mpol_to_spec(const struct nodal_mempolicy *pol, struct nodal_policy_spec *spec);
 
 #endif

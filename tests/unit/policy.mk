@@ -1,1 +1,14 @@
-# unit/policy.mk: build fragment (owned by its component; sources are added with +=)
+# unit/policy.mk: the policy engine's tests (hand-built topologies in mpol_topo.c).
+MPOL_TEST_COMMON = tests/unit/mpol_topo.c tests/unit/mpol_topo.h tests/unit/mpol_test.h $(UNIT_COMMON)
+
+check_PROGRAMS += tests/unit/test_mempolicy
+tests_unit_test_mempolicy_SOURCES = tests/unit/test_mempolicy.c $(MPOL_TEST_COMMON)
+tests_unit_test_mempolicy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mempolicy_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_mempolicy
+
+check_PROGRAMS += tests/unit/test_mpol_rebind
+tests_unit_test_mpol_rebind_SOURCES = tests/unit/test_mpol_rebind.c $(MPOL_TEST_COMMON)
+tests_unit_test_mpol_rebind_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mpol_rebind_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_mpol_rebind

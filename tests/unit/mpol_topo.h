@@ -1,0 +1,26 @@
+/*
+ * mpol_topo.h — test-only topologies for the policy engine, built by hand with fallback
+ * lists written out in full (taken from the kernel's boot logs in
+ * conformance/fallback-vectors.tsv and topologies.md, or from DESIGN.md's private-node
+ * rule), so the policy tests do not depend on fallback.c being right.
+ *
+ * Names: "two" (T01), "rb8" (the rebind-vector guest), "four-cpuless" (T03 boot),
+ * "memoryless" (T09: node 1 has a CPU, no memory), "private" (seed 001: 0,1 normal with
+ * CPUs; 2,3 private CPU-less), "sparse" (nodes 0,2,5), "n64" (64 nodes in 8 sockets,
+ * lists by distance then id).
+ */
+#ifndef NODAL_TEST_MPOL_TOPO_H
+#define NODAL_TEST_MPOL_TOPO_H
+
+#include "topology.h"
+
+struct nodal_topology *mt_get(const char *name); /* NULL for an unknown name */
+void mt_free(struct nodal_topology *t);
+/* Every name above, NULL-terminated. */
+extern const char *const mt_names[];
+/* "3 0 1 2" style list of node ids into @out (max entries); returns the count. */
+int mt_parse_order(const char *s, int *out, int max);
+/* Format @n ids as "3 0 1 2" (the same style). */
+void mt_format_order(const int *ids, int n, char *buf, size_t len);
+
+#endif
