@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential autoconf automake libtool pkg-config
       libjemalloc-dev libhwloc-dev libnuma-dev libcriterion-dev
-      hwloc-nox numactl python3 perl git)
+      hwloc-nox numactl python3 perl git
+      qemu-system-x86 busybox-static zstd)  # the last three: the VM tier (docs/vm-tier.md)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq
-	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	$SUDO apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 [ -n "${NODAL_SETUP_NO_BUILD:-}" ] && exit 0

@@ -2,7 +2,8 @@
 # test.sh — set everything up and run every test tier; the README's test command.
 #   1. scripts/setup.sh (packages, bootstrap, build in build/)
 #   2. unit + preload tiers:      make check            (build/)
-#   3. unit tier under ASan+UBSan: make check-unit      (build-asan/)
+#   3. vm tier (qemu guests):      make check-vm         (build/, docs/vm-tier.md)
+#   4. unit tier under ASan+UBSan: make check-unit      (build-asan/)
 # Ends with one line "N passed, N failed" counting every test that ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ run_tier() { # name dir make-target
 }
 
 run_tier check build check
+run_tier vm build check-vm
 
 mkdir -p build-asan
 if [ ! -f build-asan/Makefile ]; then

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""vm.py — the VM tier's driver: boot a real Debian kernel under qemu (TCG) with an
+emulated NUMA topology, run the guest tests, print TAP. Documentation: docs/vm-tier.md.
+
+  vm.py test GROUP.vm            automake entry (make check-vm): one test group, TAP out
+  vm.py run TOPOLOGY KERNEL      the same by name, e.g. `vm.py run numa4-hmat 6.12`
+  vm.py fetch [KERNEL...]        download and cache the kernels (default: all series)
+  vm.py fallback TOPOLOGY        print the host model's boot-time fallback lists
+  vm.py qemu-args TOPOLOGY       print the qemu NUMA arguments of a topology
+
+Options for test/run: --builddir DIR (default $top_builddir or ./build), --keep (keep
+the initramfs), --timeout SECONDS (default $NODAL_VM_TIMEOUT or 300), --shell (boot
+with the same initramfs but an interactive shell on the terminal, for debugging).
+Environment: NODAL_VM_CACHE (kernel cache), NODAL_VM_QEMU (qemu binary).
+Stdlib only; runs with /usr/bin/python3.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from vmlib import checks, initramfs, kernels  # noqa: E402
+from vmlib.topology import Topology, fallback_lists  # noqa: E402
+
+QEMU = os.environ.get("NODAL_VM_QEMU", "qemu-system-x86_64")
+QBOOT = "/usr/share/qemu/qboot.rom"
+CMDLINE = "console=ttyS0 panic=-1 oops=panic nokaslr quiet"
+
+
+def log(msg):
+    sys.stderr.write(f"vm: {msg}\n")
+
+
+def read_group(path):
+    conf = {}
+    with open(path) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if "=" in line:
+                k, v = line.split("=", 1)
+                conf[k.strip()] = v.strip()
+    for k in ("topology", "kernel"):
+        if k not in conf:
+            raise SystemExit(f"vm.py: {path}: missing '{k} = ...'")
+    return conf
+
+
+def qemu_unusable():
+    """Why qemu cannot run here at all, or None."""
+    if not shutil.which(QEMU):
+        return f"{QEMU} not found (scripts/setup.sh installs qemu-system-x86)"
+    try:
+        r = subprocess.run([QEMU, "-accel", "help"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"{QEMU} does not run: {e}"
+    if r.returncode != 0 or "tcg" not in r.stdout:
+        return f"{QEMU} has no TCG accelerator: {(r.stdout + r.stderr).strip()[:200]}"
+    if not initramfs.find_busybox():
+        return "no static busybox (scripts/setup.sh installs busybox-static)"
+    return None
+
+
+def real_binary(path):
+    """A libtool wrapper script's real program (.libs/<name>), else the path itself."""
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as f:
+        if f.read(2) != b"#!":
+            return path
+    d, name = os.path.split(path)
+    for cand in (os.path.join(d, ".libs", name), os.path.join(d, ".libs", "lt-" + name)):
+        if os.path.exists(cand):
+            return cand
+    return None
+
+
+def build_image(builddir, out_path):
+    """The initramfs: busybox, /init, guest programs and tests, nodal's CLI and libraries.
+    Returns (size, notes)."""
+    img = initramfs.Image()
+    notes = []
+    img.file("/bin/busybox", initramfs.find_busybox(), 0o755)
+    img.link("/bin/sh", "busybox")
+    img.file("/init", os.path.join(HERE, "guest", "init.sh"), 0o755)
+    for d in ("/proc", "/sys", "/dev", "/tmp", "/vm/tests"):
+        img.dir(d)
+    libs = os.path.join(builddir, ".libs")
+    env = dict(os.environ, LD_LIBRARY_PATH=libs)
+    for t in sorted(glob.glob(os.path.join(HERE, "guest", "tests", "*.sh"))):
+        img.file("/vm/tests/" + os.path.basename(t), t, 0o644)
+    for prog in ("probe", "place"):
+        p = real_binary(os.path.join(builddir, "tests", "vm", "guest", prog))
+        if p:
+            miss = img.elf_with_libs("/vm/" + prog, p, env, [libs])
+            if miss:
+                notes.append(f"{prog}: unresolved libraries {miss}")
+        elif prog == "probe":
+            raise SystemExit(f"vm.py: {builddir}/tests/vm/guest/probe not built (run make check-vm)")
+    nodal = real_binary(os.path.join(builddir, "nodal"))
+    if nodal:
+        miss = img.elf_with_libs("/usr/local/bin/nodal", nodal, env, [libs])
+        if miss:
+            notes.append(f"nodal: unresolved libraries {miss}")
+    # The libraries as `make install` lays them out: real file + soname/dev symlinks.
+    for so in sorted(glob.glob(os.path.join(libs, "libnodal*.so*"))):
+        name = os.path.basename(so)
+        if os.path.islink(so):
+            img.link("/usr/local/lib/" + name, os.path.basename(os.readlink(so)))
+        else:
+            miss = img.elf_with_libs("/usr/local/lib/" + name, so, env, [libs])
+            if miss:
+                notes.append(f"{name}: unresolved libraries {miss}")
+    return img.write_cpio(out_path), notes
+
+
+def boot(topo, vmlinux, initrd, console, timeout):
+    args = [QEMU, "-accel", "tcg,thread=multi", "-cpu", "max", "-nodefaults", "-display", "none",
+            "-no-reboot", "-kernel", vmlinux, "-initrd", initrd, "-append", CMDLINE,
+            "-serial", f"file:{console}", "-serial", "stdio",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if os.path.exists(QBOOT):
+        args += ["-bios", QBOOT]
+    args += topo.qemu_args()
+    t0 = time.monotonic()
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    timed_out = False
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        timed_out = True
+    return (out.decode(errors="replace"), err.decode(errors="replace"), p.returncode, timed_out,
+            time.monotonic() - t0, args)
+
+
+def emit(results, header):
+    """TAP: plan first, one line per result, diagnostics as comments."""
+    print(f"1..{len(results)}")
+    for line in header:
+        print(f"# {line}")
+    for i, r in enumerate(results, 1):
+        status = "ok" if r.ok else "not ok"
+        skip = f" # SKIP {r.skip}" if r.skip else ""
+        print(f"{status} {i} - {r.desc}{skip}")
+        if not r.ok or r.skip is None:
+            for d in r.diag if not r.ok else r.diag[:4]:
+                print(f"#   {d}")
+    sys.stdout.flush()
+
+
+def run_group(topology, series, builddir, workdir, timeout, keep=False, shell=False):
+    why = qemu_unusable()
+    if why:
+        print(f"1..0 # SKIP {why}")
+        return 0
+    topo = Topology(os.path.join(HERE, "topologies", topology + ".json"))
+    t0 = time.monotonic()
+    try:
+        vmlinux, release = kernels.get(series, log)
+    except kernels.KernelError as e:
+        print(f"1..0 # SKIP cannot obtain the {series} kernel: {e}")
+        return 0
+    t_kernel = time.monotonic() - t0
+    os.makedirs(workdir, exist_ok=True)
+    base = os.path.join(workdir, f"{topology}.{series}")
+    initrd, console = base + ".cpio", base + ".console"
+    size, notes = build_image(builddir, initrd)
+    if shell:
+        args = [QEMU, "-accel", "tcg,thread=multi", "-cpu", "max", "-nodefaults", "-display", "none",
+                "-no-reboot", "-kernel", vmlinux, "-initrd", initrd, "-serial", "mon:stdio",
+                "-append", "console=ttyS0 panic=-1 nokaslr rdinit=/bin/sh"] + topo.qemu_args()
+        return subprocess.call(args)
+    out, err, rc, timed_out, secs, args = boot(topo, vmlinux, initrd, console, timeout)
+    if not keep:
+        os.unlink(initrd)
+    guest = checks.GuestOutput(out)
+    header = [f"topology {topology}: {topo.description}",
+              f"kernel {release} ({vmlinux}), initramfs {size // 1024} KiB, "
+              f"kernel fetch/cache {t_kernel:.1f} s, qemu {secs:.1f} s, exit {rc}",
+              f"console log: {console}"] + notes + guest.stray[:20]
+    ok_exit = rc == 1 and guest.done and not timed_out
+    diag = [f"qemu exit status {rc} (1 = the guest wrote 0 to isa-debug-exit)",
+            f"timed out after {timeout} s" if timed_out else "no timeout",
+            "init reached its end" if guest.done else "init did not finish"] + err.strip().splitlines()[-10:]
+    if not ok_exit:
+        diag.append("qemu command: " + " ".join(args))
+        try:
+            with open(console, errors="replace") as f:
+                diag += ["console: " + line.rstrip() for line in f.readlines()[-30:]]
+        except OSError:
+            pass
+    results = [checks.Result(ok_exit, f"guest booted {release}, ran every test and powered off ({secs:.0f} s)",
+                             diag=diag)]
+    if guest.files:
+        results += checks.check_kernel_view(topo, guest)
+        results += checks.check_hmat(topo, guest)
+        results += checks.check_fallback_model(topo, guest, series)
+    results += guest.results
+    if guest.files:
+        results += checks.check_nodal_topo(topo, guest)
+    emit(results, header)
+    return 0
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cmd", choices=["test", "run", "fetch", "fallback", "qemu-args"])
+    ap.add_argument("args", nargs="*")
+    ap.add_argument("--builddir", default=os.environ.get("top_builddir") or os.path.join(HERE, "..", "..", "build"))
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("NODAL_VM_TIMEOUT", "300")))
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--shell", action="store_true")
+    o = ap.parse_args(argv)
+    builddir = os.path.abspath(o.builddir)
+    workdir = os.path.join(builddir, "tests", "vm")
+    if o.cmd == "test":
+        # automake passes the .vm path (in srcdir or builddir); extra args come first
+        path = o.args[-1]
+        if not os.path.exists(path) and os.environ.get("top_srcdir"):
+            path = os.path.join(os.environ["top_srcdir"], path)
+        g = read_group(path)
+        return run_group(g["topology"], g["kernel"], builddir, workdir, int(g.get("timeout", o.timeout)), o.keep)
+    if o.cmd == "run":
+        if len(o.args) != 2:
+            ap.error("run TOPOLOGY KERNEL")
+        return run_group(o.args[0], o.args[1], builddir, workdir, o.timeout, o.keep, o.shell)
+    if o.cmd == "fetch":
+        for s in o.args or sorted(kernels.SERIES):
+            path, release = kernels.get(s, log)
+            print(f"{s}: {release} {path}")
+        return 0
+    topo = Topology(os.path.join(HERE, "topologies", o.args[0] + ".json"))
+    if o.cmd == "qemu-args":
+        print(" ".join(topo.qemu_args()))
+        return 0
+    exp = topo.expected()
+    for n, lst in sorted(fallback_lists(exp["distances"], set(exp["has_memory"])).items()):
+        print(f"Fallback order for Node {n}: {' '.join(map(str, lst))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
