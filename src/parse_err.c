@@ -78,6 +78,10 @@ const char *nodal_tok_at(char *buf, size_t len, const char *s, const char *end)
 int nodal_parse_unexpected(const struct nodal_perr *e, const char *p, const char *end, const char *what)
 {
 	char t[NODAL_TOK_MAX];
+	/* A span ends at a delimiter of the enclosing grammar (',', ';', '@', '*'...): name it. */
+	if (p >= end && *p)
+		return nodal_parse_fail(e, "unexpected '%s' at position %zu (expected %s)", nodal_tok(t, sizeof(t), p, p + 1),
+		                        nodal_pos(e, p), what);
 	if (p >= end)
 		return nodal_parse_fail(e, "unexpected end at position %zu (expected %s)", nodal_pos(e, p), what);
 	return nodal_parse_fail(e, "unexpected '%s' at position %zu (expected %s)", nodal_tok_at(t, sizeof(t), p, end),

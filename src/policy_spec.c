@@ -178,6 +178,8 @@ static void sb_policy(struct nodal_sb *b, const struct nodal_policy_spec *p)
 	nodal_sb_putc(b, ':');
 	if (p->has_weights)
 		nodal_sb_weights(b, &p->nodes, p->weights);
+	else if (nodes_empty(&p->nodes))
+		nodal_sb_puts(b, "!all"); /* an empty list written as one ("bind:!all"); "bind:" is invalid */
 	else
 		nodal_sb_nodelist(b, &p->nodes);
 	if (p->home_node >= 0) {
@@ -239,7 +241,7 @@ int nodal_policy_rules_parse(const char *s, const struct nodal_nodelist_ctx *ctx
 
 	out->count = 0;
 	if (p == end)
-		return nodal_parse_fail(&e, "empty rule list (expected a policy such as 'local' or "
+		return nodal_parse_fail(&e, "empty rule list at position 1 (expected a policy such as 'local' or "
 		                            "'interleave:all@>=1M;local')");
 	for (;;) {
 		const char *re = find(p, end, ';'), *at = find(p, re, '@');

@@ -7,3 +7,9 @@ tests_unit_test_options_SOURCES = tests/unit/test_options.c
 tests_unit_test_options_CFLAGS = $(PARSE_TEST_CFLAGS)
 tests_unit_test_options_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_options
+
+check_PROGRAMS += tests/unit/test_parse
+tests_unit_test_parse_SOURCES = tests/unit/test_parse.c tests/unit/libnuma_ref.c tests/unit/libnuma_ref.h
+tests_unit_test_parse_CFLAGS = $(PARSE_TEST_CFLAGS)
+tests_unit_test_parse_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_parse
