@@ -12,3 +12,15 @@ tests_unit_test_mpol_rebind_SOURCES = tests/unit/test_mpol_rebind.c $(MPOL_TEST_
 tests_unit_test_mpol_rebind_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mpol_rebind_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_mpol_rebind
+
+check_PROGRAMS += tests/unit/test_weights
+tests_unit_test_weights_SOURCES = tests/unit/test_weights.c $(MPOL_TEST_COMMON)
+tests_unit_test_weights_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_weights_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_weights
+
+check_PROGRAMS += tests/unit/test_mpol_model
+tests_unit_test_mpol_model_SOURCES = tests/unit/test_mpol_model.c $(MPOL_TEST_COMMON)
+tests_unit_test_mpol_model_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mpol_model_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_mpol_model
