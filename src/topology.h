@@ -3,8 +3,23 @@
  * memory tiers, and each node's fallback list.
  *
  * Owns: struct nodal_topology, its discovery through hwloc (this machine, an XML file
- * or an hwloc synthetic string) and its release. Fallback lists are built by
- * fallback.c into the same object.
+ * or an hwloc synthetic string), its construction from a plain C description (tests,
+ * tools) and its release. Fallback lists are built by fallback.c (fallback.h) into the
+ * same object: nodal_topology_load() and nodal_topology_from_desc() return an object
+ * whose lists are the default ones (NODAL_FALLBACK_KERNEL, no private nodes).
+ *
+ * Reading the machine the Linux way (docs/topology.md): a node id is the NUMANode's
+ * os_index; a node has memory when local_memory > 0; distances come from the
+ * "NUMALatency" matrix (else any NUMANode latency matrix, else 10 local / 20 remote;
+ * values above 255 are clamped, as the kernel's are u8); a CPU's node is the NUMANode
+ * among the memory children of the PU's closest ancestor that has any (several: a
+ * "DRAM" or untyped one first, then the lowest id). hwloc v3 XML files, which Debian's
+ * hwloc 2.9 refuses by version, are read through a documented in-memory conversion.
+ * Disallowed (cpuset-restricted) nodes and CPUs are included: the kernel's lists
+ * ignore cpusets, the allowed nodes are applied at allocation time.
+ *
+ * Memory: every array comes from nodal_icalloc() (mmap), never malloc; hwloc itself
+ * allocates while loading, which is why loading happens only at initialisation.
  *
  * Concurrency: built once, single-threaded, at initialisation — never inside the
  * malloc path (hwloc allocates). Immutable afterwards; any thread may read it without
@@ -27,7 +42,7 @@
 
 struct nodal_node {
 	int id;                 /* the kernel's node id (hwloc os_index) */
-	bool present;           /* false for holes in a sparse id space */
+	bool present;           /* online; false for holes and possible-but-offline nodes */
 	bool has_cpus;          /* the Linux view: some CPU's nearest node is this one */
 	bool has_memory;        /* N_MEMORY */
 	bool is_private;        /* NODAL_PRIVATE_NODES: opt-in only */
@@ -63,6 +78,9 @@ struct nodal_topology {
 	uint16_t **fallback;
 	int *fallback_len;
 	char source[256];       /* "this machine", the XML path, or the synthetic string */
+	/* backing stores (one allocation each): every node's cpus, every fallback list */
+	int *cpus_storage;
+	uint16_t *fallback_storage;
 };
 
 /*
@@ -73,6 +91,38 @@ struct nodal_topology {
  */
 int nodal_topology_load(const char *spec, struct nodal_topology **out);
 void nodal_topology_free(struct nodal_topology *t);
+
+/*
+ * A machine described in C, for unit tests and tools (no hwloc, no XML). Every pointer
+ * may be NULL for its default. Arrays are indexed like @ids (position i = node ids[i]).
+ */
+struct nodal_topology_desc {
+	int nr_nodes;                 /* online nodes described (1 .. NODAL_MAX_NUMNODES) */
+	const int *ids;               /* ascending node ids; NULL = 0 .. nr_nodes-1 */
+	const uint8_t *distance;      /* nr_nodes * nr_nodes, row-major; NULL = 10 / 20 */
+	const uint64_t *memory_bytes; /* NULL = 1 GiB each; 0 = memoryless */
+	const int *ncpus;             /* CPUs per node, numbered in node order; NULL = 1 each */
+	const int *tier;              /* NULL = -1 (unknown) */
+	const char *const *subtype;   /* NULL = "" */
+	/* Possible but offline nodes (kernel N_POSSIBLE \ N_ONLINE), with their distance
+	 * rows: they take part in the kernel's list building (node_load) but have no memory,
+	 * no CPU and no list. @offline_distance is (nr_nodes + nr_offline)^2 over the ids of
+	 * @ids then @offline_ids, ascending within each; it replaces @distance when given. */
+	int nr_offline;
+	const int *offline_ids;
+	const uint8_t *offline_distance;
+	const char *name; /* recorded in ->source; NULL = "description" */
+};
+
+/* Build a topology from @d (default fallback lists). 0, EINVAL (message names the field
+ * at fault: ids not ascending or >= NODAL_MAX_NUMNODES, distance 0, ...) or ENOMEM. */
+int nodal_topology_from_desc(const struct nodal_topology_desc *d, struct nodal_topology **out);
+
+/* The node a CPU belongs to, or -1 for an unknown CPU. */
+static inline int nodal_cpu_to_node(const struct nodal_topology *t, int cpu)
+{
+	return cpu >= 0 && cpu < t->nr_cpu_ids ? t->cpu_to_node[cpu] : -1;
+}
 
 static inline int nodal_node_distance(const struct nodal_topology *t, int from, int to)
 {

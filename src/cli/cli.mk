@@ -2,3 +2,4 @@
 nodal_SOURCES += src/cli/main.c
 noinst_HEADERS += src/cli/cli.h
 nodal_SOURCES += src/cli/options.c
+nodal_SOURCES += src/cli/topo.c
