@@ -24,25 +24,17 @@ const char *nodal_fallback_kind_name(enum nodal_fallback_kind kind)
 	return "?";
 }
 
-int nodal_fallback_kind_parse(const char *s, enum nodal_fallback_kind *out)
-{
-	for (unsigned i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
-		if (s && !strcmp(s, kind_names[i])) {
-			*out = (enum nodal_fallback_kind)i;
-			return 0;
-		}
-	}
-	nodal_set_error("NODAL_FALLBACK='%s': unknown fallback kind (expected kernel, kernel-hotplug or distance)",
-	                s ? s : "");
-	return EINVAL;
-}
-
 /*
  * A candidate's key in the high bits, its id in the low 16: sorting the words sorts by
  * (key, id), which is find_next_best_node()'s order (strict '<' while scanning ids
- * upwards keeps the lowest id among equals). Heapsort in place: glibc's qsort may call
- * malloc, and under LD_PRELOAD malloc is nodal itself.
+ * upwards keeps the lowest id among equals). Insertion sort for short lists, heapsort
+ * for medium ones, an LSD radix sort (11-bit digits, as many passes as the largest key
+ * needs) from 512 candidates on; never qsort: glibc's may call malloc, and under
+ * LD_PRELOAD malloc is nodal itself.
  */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+
 static void sift_down(uint64_t *a, size_t root, size_t n)
 {
 	for (;;) {
@@ -53,34 +45,70 @@ static void sift_down(uint64_t *a, size_t root, size_t n)
 			child++;
 		if (a[root] >= a[child])
 			return;
-		uint64_t tmp = a[root];
+		uint64_t x = a[root];
 		a[root] = a[child];
-		a[child] = tmp;
+		a[child] = x;
 		root = child;
 	}
 }
 
-static void sort_u64(uint64_t *a, size_t n)
+static void sort_keys(uint64_t *a, uint64_t *tmp, size_t n)
 {
-	if (n < 2)
+	if (n >= 32 && n < 512) {
+		for (size_t i = n / 2; i-- > 0;)
+			sift_down(a, i, n);
+		for (size_t end = n - 1; end > 0; end--) {
+			uint64_t x = a[0];
+			a[0] = a[end];
+			a[end] = x;
+			sift_down(a, 0, end);
+		}
 		return;
-	for (size_t i = n / 2; i-- > 0;)
-		sift_down(a, i, n);
-	for (size_t end = n - 1; end > 0; end--) {
-		uint64_t tmp = a[0];
-		a[0] = a[end];
-		a[end] = tmp;
-		sift_down(a, 0, end);
 	}
+	if (n < 32) {
+		for (size_t i = 1; i < n; i++) {
+			uint64_t v = a[i];
+			size_t j = i;
+			for (; j > 0 && a[j - 1] > v; j--)
+				a[j] = a[j - 1];
+			a[j] = v;
+		}
+		return;
+	}
+	uint64_t max = 0;
+	for (size_t i = 0; i < n; i++)
+		max |= a[i];
+	uint64_t *src = a, *dst = tmp;
+	for (unsigned shift = 0; shift < 64 && (max >> shift); shift += RADIX_BITS) {
+		unsigned count[RADIX_SIZE + 1] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			count[((src[i] >> shift) & (RADIX_SIZE - 1)) + 1]++;
+		for (unsigned d = 0; d < RADIX_SIZE; d++)
+			count[d + 1] += count[d];
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & (RADIX_SIZE - 1)]++] = src[i];
+		uint64_t *x = src;
+		src = dst;
+		dst = x;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
 }
 
-/* kernel: build_zonelists() for @local, sharing @node_load with the other builds. */
-static int build_one(const struct nodal_zonelist_input *in, int local, int *node_load, uint64_t *scratch,
-                     uint16_t *order)
+/* Scratch of one full build: the memory nodes in ascending order, the shared node_load,
+ * and the sort buffers (on the stack: 28 KiB). */
+struct build_ctx {
+	int node_load[NODAL_MAX_NUMNODES];
+	uint16_t mem[NODAL_MAX_NUMNODES];
+	int nr_mem;
+	uint64_t keys[NODAL_MAX_NUMNODES], tmp[NODAL_MAX_NUMNODES];
+};
+
+/* kernel: build_zonelists() for @local, sharing node_load with the other builds. */
+static int build_one(const struct nodal_zonelist_input *in, int local, struct build_ctx *c, uint16_t *order)
 {
-	const int nr = in->nr_node_ids;
-	const uint8_t *row = in->distance + (size_t)local * nr;
-	int n, count = 0, m = 0;
+	const uint8_t *row = in->distance + (size_t)local * in->nr_node_ids;
+	int count = 0, m = 0;
 
 	/* kernel: find_next_best_node() — the local node first if it has memory (6.12; any
 	 * node before that) */
@@ -88,23 +116,22 @@ static int build_one(const struct nodal_zonelist_input *in, int local, int *node
 	if (local_first)
 		order[count++] = (uint16_t)local;
 
-	for_each_node_mask(n, &in->memory) {
-		if (n >= nr)
-			break;
+	for (int i = 0; i < c->nr_mem; i++) {
+		int n = c->mem[i];
 		if (local_first && n == local)
 			continue;
 		uint64_t val = (uint64_t)row[n] + (n < local) + node_isset(n, &in->penalty);
-		val = val * NODAL_MAX_NUMNODES + (uint64_t)node_load[n];
-		scratch[m++] = val << 16 | (uint64_t)n;
+		val = val * NODAL_MAX_NUMNODES + (uint64_t)c->node_load[n];
+		c->keys[m++] = val << 16 | (uint64_t)n;
 	}
-	sort_u64(scratch, (size_t)m);
+	sort_keys(c->keys, c->tmp, (size_t)m);
 
 	/* The first node of each new distance group gets node_load += 1 (round-robin). */
 	int prev = local;
 	for (int i = 0; i < m; i++) {
-		int node = (int)(scratch[i] & 0xffff);
+		int node = (int)(c->keys[i] & 0xffff);
 		if (row[node] != row[prev])
-			node_load[node] += 1;
+			c->node_load[node] += 1;
 		order[count++] = (uint16_t)node;
 		prev = node;
 	}
@@ -114,25 +141,32 @@ static int build_one(const struct nodal_zonelist_input *in, int local, int *node
 void nodal_build_zonelists(const struct nodal_zonelist_input *in, int only, uint16_t *order, int *len)
 {
 	const int nr = in->nr_node_ids;
-	int node_load[NODAL_MAX_NUMNODES] = { 0 }; /* kernel: zeroed once per full build */
-	uint64_t scratch[NODAL_MAX_NUMNODES];
+	struct build_ctx c; /* node_load: zeroed once per full build (kernel) */
 	int n;
 
+	memset(c.node_load, 0, sizeof(c.node_load));
+	c.nr_mem = 0;
+	for_each_node_mask(n, &in->memory) {
+		if (n >= nr)
+			break;
+		c.mem[c.nr_mem++] = (uint16_t)n;
+	}
 	memset(len, 0, sizeof(*len) * (size_t)nr);
 	if (only >= 0) {
 		if (only < nr)
-			len[only] = build_one(in, only, node_load, scratch, order + (size_t)only * nr);
+			len[only] = build_one(in, only, &c, order + (size_t)only * nr);
 		return;
 	}
 	for_each_node_mask(n, &in->possible) {
 		if (n >= nr)
 			break;
-		len[n] = build_one(in, n, node_load, scratch, order + (size_t)n * nr);
+		len[n] = build_one(in, n, &c, order + (size_t)n * nr);
 	}
 }
 
 /* NODAL_FALLBACK_DISTANCE: memory nodes by distance from @local, ties by id. */
-static int build_by_distance(const struct nodal_topology *t, int local, uint64_t *scratch, uint16_t *order)
+static int build_by_distance(const struct nodal_topology *t, int local, uint64_t *keys, uint64_t *tmp,
+                             uint16_t *order)
 {
 	int n, count = 0, m = 0;
 	bool local_first = node_isset(local, &t->memory);
@@ -141,11 +175,11 @@ static int build_by_distance(const struct nodal_topology *t, int local, uint64_t
 	for_each_node_mask(n, &t->memory) {
 		if (n == local)
 			continue;
-		scratch[m++] = (uint64_t)nodal_node_distance(t, local, n) << 16 | (uint64_t)n;
+		keys[m++] = (uint64_t)nodal_node_distance(t, local, n) << 16 | (uint64_t)n;
 	}
-	sort_u64(scratch, (size_t)m);
+	sort_keys(keys, tmp, (size_t)m);
 	for (int i = 0; i < m; i++)
-		order[count++] = (uint16_t)(scratch[i] & 0xffff);
+		order[count++] = (uint16_t)(keys[i] & 0xffff);
 	return count;
 }
 
@@ -186,10 +220,10 @@ int nodal_fallback_build(struct nodal_topology *t, enum nodal_fallback_kind kind
 		goto nomem;
 
 	if (kind == NODAL_FALLBACK_DISTANCE) {
-		uint64_t scratch[NODAL_MAX_NUMNODES];
+		uint64_t keys[NODAL_MAX_NUMNODES], tmp[NODAL_MAX_NUMNODES];
 		for (int n = 0; n < nr; n++)
 			if (t->nodes[n].present)
-				len[n] = build_by_distance(t, n, scratch, order + (size_t)n * nr);
+				len[n] = build_by_distance(t, n, keys, tmp, order + (size_t)n * nr);
 	} else {
 		struct nodal_zonelist_input in = {
 			.nr_node_ids = nr,

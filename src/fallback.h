@@ -74,10 +74,15 @@ static inline const uint16_t *nodal_fallback_list(const struct nodal_topology *t
  */
 int nodal_fallback_build(struct nodal_topology *t, enum nodal_fallback_kind kind, const nodemask_t *private_nodes);
 
-/* "kernel", "kernel-hotplug", "distance". */
+/*
+ * The kinds (NODAL_FALLBACK, parsed by the option table in options.c):
+ * - NODAL_FALLBACK_KERNEL: the boot-time build_zonelists(), no CPU penalty (on x86 the
+ *   boot build sees no CPUs);
+ * - NODAL_FALLBACK_KERNEL_HOTPLUG: the run-time rebuild, +1 for nodes with CPUs, so
+ *   CPU-less nodes come first at equal distance;
+ * - NODAL_FALLBACK_DISTANCE: distance alone, ties by lowest id.
+ * Their printed names, "kernel", "kernel-hotplug", "distance" (the option's words).
+ */
 const char *nodal_fallback_kind_name(enum nodal_fallback_kind kind);
-/* Parse a kind name; EINVAL with a message naming NODAL_FALLBACK, the value and the
- * expected names. */
-int nodal_fallback_kind_parse(const char *s, enum nodal_fallback_kind *out);
 
 #endif

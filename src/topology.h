@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "nodemask.h"
+#include "options.h"
 
 #define NODAL_DISTANCE_LOCAL 10
 #define NODAL_DISTANCE_REMOTE 20
@@ -56,11 +57,8 @@ struct nodal_node {
 	int *cpus;              /* sorted Linux CPU ids whose nearest node is this one */
 };
 
-enum nodal_fallback_kind {
-	NODAL_FALLBACK_KERNEL = 0,     /* boot-time build_zonelists(): no CPU penalty */
-	NODAL_FALLBACK_KERNEL_HOTPLUG, /* run-time rebuild: +1 for nodes with CPUs */
-	NODAL_FALLBACK_DISTANCE,       /* distance alone, ties by lowest id */
-};
+/* enum nodal_fallback_kind (kernel, kernel-hotplug, distance) is declared by the option
+ * table in options.h, which parses NODAL_FALLBACK; fallback.h documents each kind. */
 
 struct nodal_topology {
 	int nr_node_ids;        /* highest possible node id + 1 (kernel nr_node_ids) */

@@ -14,7 +14,7 @@ struct cli_command {
 
 /* Subcommands (src/cli/<name>.c). */
 int cmd_options(int argc, char **argv);
-int cli_topo(int argc, char **argv);
+int cmd_topo(int argc, char **argv);
 
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -20,7 +20,7 @@ static int cmd_version(int argc, char **argv)
 static const struct cli_command commands[] = {
 	{ "version", "print the version", cmd_version },
 	{ "options", "list the NODAL_* environment options (--markdown, --man)", cmd_options },
-	{ "topo", "show the nodes, distances and fallback lists", cli_topo },
+	{ "topo", "show the nodes, distances and fallback lists", cmd_topo },
 };
 
 int cli_usage_error(const char *fmt, ...)

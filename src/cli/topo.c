@@ -16,42 +16,9 @@
 #include "fallback.h"
 #include "msg.h"
 #include "nodemask.h"
+#include "options.h"
+#include "parse_err.h"
 #include "topology.h"
-
-/*
- * TEMPORARY until src/nodelist.c is on main: a minimal reader of "1,3-4" lists for
- * NODAL_PRIVATE_NODES (to be replaced by nodal_nodelist_parse()).
- */
-static int parse_private(const char *s, nodemask_t *out)
-{
-	nodes_clear(out);
-	const char *p = s;
-	while (*p) {
-		char *end;
-		long a = strtol(p, &end, 10), b;
-		if (end == p || a < 0 || a >= NODAL_MAX_NUMNODES)
-			goto bad;
-		b = a;
-		p = end;
-		if (*p == '-') {
-			b = strtol(p + 1, &end, 10);
-			if (end == p + 1 || b < a || b >= NODAL_MAX_NUMNODES)
-				goto bad;
-			p = end;
-		}
-		for (long n = a; n <= b; n++)
-			node_set((int)n, out);
-		if (*p == ',')
-			p++;
-		else if (*p)
-			goto bad;
-	}
-	return 0;
-bad:
-	nodal_set_error("NODAL_PRIVATE_NODES='%s': bad node list at position %d (expected e.g. 2 or 2-3,5)", s,
-	                (int)(p - s) + 1);
-	return EINVAL;
-}
 
 static void print_list(FILE *f, const int *v, int n)
 {
@@ -221,7 +188,7 @@ static void print_text(const struct nodal_topology *t)
 	(void)nr_present;
 }
 
-int cli_topo(int argc, char **argv)
+int cmd_topo(int argc, char **argv)
 {
 	bool json = false;
 	for (int i = 1; i < argc; i++) {
@@ -235,26 +202,37 @@ int cli_topo(int argc, char **argv)
 		} else
 			return cli_usage_error("topo: unknown argument '%s' (expected --json)", argv[i]);
 	}
-	const char *spec = getenv("NODAL_TOPOLOGY");
-	const char *kind_s = getenv("NODAL_FALLBACK");
-	const char *priv_s = getenv("NODAL_PRIVATE_NODES");
-	enum nodal_fallback_kind kind = NODAL_FALLBACK_KERNEL;
-	nodemask_t priv = NODE_MASK_NONE;
-	if (kind_s && *kind_s && nodal_fallback_kind_parse(kind_s, &kind))
-		return cli_usage_error("%s", nodal_last_error());
-	if (priv_s && *priv_s && parse_private(priv_s, &priv))
-		return cli_usage_error("%s", nodal_last_error());
+	/* An interactive command: a bad value is an error (exit 2), never the default. */
+	static struct nodal_config cfg;
+	nodal_config_defaults(&cfg);
+	static const enum nodal_option_id early[] = { NODAL_OPT_TOPOLOGY, NODAL_OPT_FALLBACK };
+	for (unsigned i = 0; i < sizeof(early) / sizeof(*early); i++) {
+		const char *v = nodal_getenv(nodal_options[early[i]].name);
+		if (v && nodal_option_parse(&cfg, early[i], v, NULL))
+			return cli_usage_error("%s (expected %s)", nodal_last_error(), nodal_options[early[i]].expected);
+	}
 
 	struct nodal_topology *t;
-	int err = nodal_topology_load(spec, &t);
+	int err = nodal_topology_load(cfg.topology, &t);
 	if (err) {
-		if (spec && *spec)
+		if (cfg.topology[0])
 			return cli_usage_error("NODAL_TOPOLOGY: %s", nodal_last_error());
 		fprintf(stderr, "nodal: %s\n", nodal_last_error());
 		return 1;
 	}
-	if (kind != NODAL_FALLBACK_KERNEL || !nodes_empty(&priv)) {
-		err = nodal_fallback_build(t, kind, &priv);
+	/* Private nodes name nodes of this machine: "all" and "!" are over its memory nodes. */
+	const char *pv = nodal_getenv("NODAL_PRIVATE_NODES");
+	if (pv && *pv) {
+		struct nodal_nodelist_ctx ctx = { .all = t->memory, .allowed = t->memory, .nr_node_ids = t->nr_node_ids };
+		if (nodal_option_parse(&cfg, NODAL_OPT_PRIVATE_NODES, pv, &ctx)) {
+			int rc = cli_usage_error("NODAL_PRIVATE_NODES='%s': %s (expected %s of %s)", pv, nodal_parse_reason(),
+			                         nodal_options[NODAL_OPT_PRIVATE_NODES].expected, t->source);
+			nodal_topology_free(t);
+			return rc;
+		}
+	}
+	if (cfg.fallback != NODAL_FALLBACK_KERNEL || !nodes_empty(&cfg.private_nodes)) {
+		err = nodal_fallback_build(t, (enum nodal_fallback_kind)cfg.fallback, &cfg.private_nodes);
 		if (err) {
 			nodal_topology_free(t);
 			return cli_usage_error("%s", nodal_last_error());

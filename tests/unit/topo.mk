@@ -17,3 +17,5 @@ UNIT_TESTS += tests/unit/test_topology
 # `nodal topo --json` on every conformance XML gives the kernel's lists (TAP from python).
 UNIT_TESTS += tests/unit/topo_conformance.sh
 EXTRA_DIST += tests/unit/topo_conformance.sh
+UNIT_TESTS += tests/unit/topo_cli.sh
+EXTRA_DIST += tests/unit/topo_cli.sh
