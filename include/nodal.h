@@ -11,6 +11,8 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,8 +38,7 @@ enum nodal_mode {
 
 /*
  * Allocation API
- * ==============
- * Every allocation chooses its node from the policy of the innermost scope that has
+ * ======= * Every allocation chooses its node from the policy of the innermost scope that has
  * one: the explicit policy or heap of the call > the calling thread's policy > the
  * process policy (NODAL_POLICY, or nodal_set_process_policy) > LOCAL. Memory from any
  * function below is released with nodal_free() (or nodal_heap_free / nodal_free_onnode,
@@ -220,6 +221,49 @@ NODAL_API void nodal_heap_free(nodal_heap_t *heap, void *ptr);
 /** Destroy @heap (not its allocations, which stay valid). @return 0, or EINVAL
  *  (@heap NULL). */
 NODAL_API int nodal_heap_destroy(nodal_heap_t *heap);
+
+/*
+ * Statistics (per memory node). nodal_stats_get() fills @st with one entry per node that
+ * has an arena (at most NODAL_STATS_MAX_NODES; `truncated` says when there were more)
+ * and their sum in `total` (node = -1). Bytes come from jemalloc's per-arena statistics
+ * (one arena per node, so per-arena is per-node) plus nodal's page-policy mappings;
+ * counts are nodal's own per-thread counters summed at the time of the call (a
+ * concurrent allocation may or may not be included). Returns 0; EINVAL for a NULL @st.
+ * Before the allocator has started, every count is zero and nr_nodes is 0.
+ *
+ * nodal_stats_print() writes the same as text (json = 0: one line per node) or as one
+ * JSON object (json != 0). 0 or an errno (EINVAL for a NULL @f, EIO on a write error).
+ */
+#define NODAL_STATS_MAX_NODES 128
+
+struct nodal_node_stats {
+	int node;                 /* the kernel's node id; -1 in `total` */
+	uint64_t allocated;       /* bytes in live objects, including objects held in thread caches */
+	uint64_t cached;          /* of which in thread caches */
+	uint64_t active;          /* bytes in pages holding live objects */
+	uint64_t mapped;          /* bytes mapped by the node's arena (including retained, purged) */
+	uint64_t committed;       /* bytes counted against the node's limit (arena + page mappings) */
+	uint64_t pages_bytes;     /* bytes of page-policy mappings on this node (weighted share) */
+	uint64_t limit;           /* NODAL_NODE_LIMIT, 0 = none */
+	int full;                 /* 1 if the node is currently full (limit or watermark) */
+	uint64_t nmalloc, nfree;  /* allocations and frees made on this node */
+	uint64_t fallback_full;   /* allocations that skipped this node because it was full */
+	uint64_t fallback_limit;  /* ... because it was at its limit */
+	uint64_t fallback_not_allowed; /* ... because it is outside the allowed nodes */
+	uint64_t preferred_miss;  /* PREFERRED / PREFERRED_MANY allocations that missed this node */
+	uint64_t bind_failure;    /* BIND allocations over this node that returned ENOMEM */
+	uint64_t remote_free;     /* objects of this node freed by a thread running on another node */
+};
+
+struct nodal_stats {
+	int nr_nodes;
+	int truncated;
+	struct nodal_node_stats node[NODAL_STATS_MAX_NODES];
+	struct nodal_node_stats total;
+};
+
+NODAL_API int nodal_stats_get(struct nodal_stats *st);
+NODAL_API int nodal_stats_print(FILE *f, int json);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential autoconf automake libtool pkg-config
       libjemalloc-dev libhwloc-dev libnuma-dev libcriterion-dev
       hwloc-nox numactl python3 perl git
-      qemu-system-x86 busybox-static zstd)  # the last three: the VM tier (docs/vm-tier.md)
+      qemu-system-x86 busybox-static zstd  # the last three: the VM tier (docs/vm-tier.md)
+      dpkg-dev bzip2 xz-utils)  # dpkg-dev..: build-jemalloc.sh (Debian source package)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,6 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -n "${NODAL_SETUP_NO_BUILD:-}" ] && exit 0
+
+# nodal's private jemalloc (.cache/jemalloc); returns at once when already built.
+bash scripts/build-jemalloc.sh
 
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
 	autoreconf -fi >/dev/null

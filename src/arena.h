@@ -23,7 +23,8 @@
 #include <stdint.h>
 
 #include "nodemask.h"
-#include "topology.h"
+
+struct nodal_topology; /* topology.h (not included: its names clash with nodal.h's) */
 
 struct nodal_arena_config {
 	uint64_t limit[NODAL_MAX_NUMNODES]; /* NODAL_NODE_LIMIT per node, 0 = none */

@@ -1,0 +1,373 @@
+/*
+ * arena.c — per-node jemalloc arenas: boot, the allocation fast path, thread caches.
+ *
+ * Placement is strict: an object allocated "on node N" comes from arena N, whose extents
+ * are all bound to N (extent.c). jemalloc's thread caches hand out cached objects of any
+ * arena, so each thread keeps caches per node:
+ *
+ * - the thread's *home* node uses jemalloc's own thread cache with `thread.arena` set to
+ *   the home arena: plain je_malloc()/je_free() — jemalloc's fastest path (~5 ns a pair);
+ * - every other node N gets an explicit cache (`tcache.create`), used with
+ *   MALLOCX_TCACHE(tc) | MALLOCX_ARENA(N) (~12 ns a pair), created on first use and
+ *   destroyed at thread exit;
+ * - free() looks the pointer's node up in the chunk map (two loads) and hands the object
+ *   to the cache of *that* node, so no cache ever holds another node's objects, whichever
+ *   thread frees.
+ *
+ * The home node is the first node the thread allocates on; a thread that makes
+ * REHOME_STREAK consecutive allocations on one other node moves its home there (one
+ * flush of the default cache), so a thread that switches policy regains the fast path.
+ *
+ * Concurrency: the fast paths touch only thread-local state, the immutable boot tables
+ * and the chunk map (plain loads); no lock, no atomic RMW, no system call. Boot is
+ * serialised by a mutex and published with a release store.
+ *
+ * Thread exit: a pthread key created before jemalloc's own (so its destructor runs
+ * first) calls nodal_arena_thread_exit(), which destroys the thread's explicit caches
+ * (their objects go back to their arenas) and folds the thread's counters. Allocation
+ * after that still works, uncached.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "arena_int.h"
+#include "chunkmap.h"
+#include "ialloc.h"
+#include "msg.h"
+#include "os.h"
+#include "topology.h"
+
+#define REHOME_STREAK 256
+#define CPU_REFRESH 1024 /* slow-path operations between getcpu() refreshes */
+#define TC_FAILED UINT_MAX
+
+/* jemalloc options (the prefixed build reads nodal_je_malloc_conf, and then the
+ * environment variable NODAL_JE_MALLOC_CONF). retain: extents are reused, never unmapped
+ * (extent.c relies on it); one automatic arena: nodal never allocates from those. */
+const char *je_malloc_conf = "retain:true,narenas:1";
+
+struct nodal_arena_global nodal_ag;
+
+struct arena_tls {
+	int home;         /* home node; INT_MIN (never a node a caller passes) until set */
+	int home_v;       /* CHUNK_ARENA(home), INT_MIN when none (never a chunk value) */
+	int cpu_node;     /* node the thread last ran on (refreshed on slow paths) */
+	int streak_node;  /* rehoming: the node of the current run of non-home allocations */
+	unsigned streak;
+	unsigned slow_ops;
+	bool init, dead;
+	unsigned *tc;     /* per node: explicit tcache id + 1, 0 = none, TC_FAILED */
+	uint64_t *ctr;    /* stats counters (stats.c) */
+};
+
+static __thread struct arena_tls tls = { .home = INT_MIN, .home_v = INT_MIN, .cpu_node = -1, .streak_node = -1 };
+static pthread_mutex_t boot_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t exit_key;
+
+static void thread_dtor(void *arg)
+{
+	(void)arg;
+	nodal_arena_thread_exit();
+}
+
+bool nodal_arena_ready(void)
+{
+	return __atomic_load_n(&nodal_ag.ready, __ATOMIC_ACQUIRE);
+}
+
+int nodal_arena_boot(const struct nodal_topology *topo, const struct nodal_arena_config *cfg)
+{
+	int err = 0;
+	if (nodal_arena_ready())
+		return 0;
+	pthread_mutex_lock(&boot_lock);
+	if (nodal_ag.ready)
+		goto out;
+	if (!topo || nodes_empty(&topo->memory)) {
+		nodal_set_error("arena boot: no memory node in the topology");
+		err = EINVAL;
+		goto out;
+	}
+	/* Before jemalloc's first use: this key's destructor then runs before jemalloc's. */
+	err = pthread_key_create(&exit_key, thread_dtor);
+	if (err) {
+		nodal_set_error("arena boot: pthread_key_create failed (errno %d)", err);
+		goto out;
+	}
+	if (cfg)
+		nodal_ag.cfg = *cfg;
+	nodal_ag.nr_node_ids = topo->nr_node_ids;
+	nodal_capacity_init();
+	int n;
+	for_each_node_mask(n, &topo->memory) {
+		extent_hooks_t *hooks = nodal_extent_hooks(n);
+		unsigned ind;
+		size_t sz = sizeof(ind);
+		err = je_mallctl("arenas.create", &ind, &sz, &hooks, sizeof(hooks));
+		if (err) {
+			nodal_set_error("arena boot: arenas.create for node %d failed (errno %d)", n, err);
+			goto out;
+		}
+		nodal_ag.arena_ind[n] = ind;
+		node_set(n, &nodal_ag.nodes);
+	}
+	__atomic_store_n(&nodal_ag.ready, true, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&boot_lock);
+	return err;
+}
+
+static inline void ctr_inc(uint64_t *c)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+static inline void count(struct arena_tls *t, int node, int k)
+{
+	ctr_inc(&t->ctr[node * NODAL_STATS_NCTR + k]);
+}
+
+static void refresh_cpu(struct arena_tls *t)
+{
+	int cpu, node;
+	if (nodal_os()->getcpu(&cpu, &node) == 0)
+		t->cpu_node = node;
+}
+
+static void thread_init(struct arena_tls *t)
+{
+	t->ctr = nodal_stats_thread();
+	refresh_cpu(t);
+	t->init = true;
+	pthread_setspecific(exit_key, (void *)1);
+}
+
+/* Make @node the thread's home: its objects go through jemalloc's default cache. */
+static void set_home(struct arena_tls *t, int node)
+{
+	unsigned ind = nodal_ag.arena_ind[node];
+	/* Empty the default cache first: it must only ever hold the home arena's objects. */
+	je_mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
+	if (je_mallctl("thread.arena", NULL, NULL, &ind, sizeof(ind)) == 0) {
+		t->home = node;
+		t->home_v = CHUNK_ARENA(node);
+	}
+}
+
+/* The cache flag for an object of @node (not the home node). */
+static int tcache_flag(struct arena_tls *t, int node)
+{
+	if (t->dead)
+		return MALLOCX_TCACHE_NONE;
+	if (!t->tc) {
+		t->tc = nodal_icalloc(sizeof(unsigned) * (size_t)nodal_ag.nr_node_ids);
+		if (!t->tc)
+			return MALLOCX_TCACHE_NONE;
+	}
+	unsigned id = t->tc[node];
+	if (id == 0) {
+		unsigned ind;
+		size_t sz = sizeof(ind);
+		/* Limited to 4096 caches process-wide: past that, uncached (correct, slower). */
+		id = je_mallctl("tcache.create", &ind, &sz, NULL, 0) ? TC_FAILED : ind + 1;
+		t->tc[node] = id;
+	}
+	return id == TC_FAILED ? MALLOCX_TCACHE_NONE : MALLOCX_TCACHE(id - 1);
+}
+
+static bool valid_node(int node)
+{
+	return node >= 0 && node < NODAL_MAX_NUMNODES && nodal_arena_ready() && node_isset(node, &nodal_ag.nodes);
+}
+
+static __attribute__((noinline)) void *alloc_slow(struct arena_tls *t, int node, size_t size, size_t align,
+						  bool zero)
+{
+	if (!valid_node(node)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (align & (align - 1)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!t->init)
+		thread_init(t);
+	if (++t->slow_ops % CPU_REFRESH == 0)
+		refresh_cpu(t);
+	if (t->home == INT_MIN && !t->dead)
+		set_home(t, node);
+	int flags = zero ? MALLOCX_ZERO : 0;
+	if (align > 16)
+		flags |= MALLOCX_ALIGN(align);
+	if (size == 0)
+		size = 1; /* mallocx(0) is undefined */
+	void *p;
+	if (node == t->home) {
+		t->streak = 0;
+		p = je_mallocx(size, flags);
+	} else {
+		if (node == t->streak_node) {
+			if (++t->streak >= REHOME_STREAK && !t->dead) {
+				set_home(t, node);
+				t->streak = 0;
+				return alloc_slow(t, node, size, align, zero);
+			}
+		} else {
+			t->streak_node = node;
+			t->streak = 1;
+		}
+		p = je_mallocx(size, flags | MALLOCX_ARENA(nodal_ag.arena_ind[node]) | tcache_flag(t, node));
+	}
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	count(t, node, NODAL_STATS_ALLOC);
+	return p;
+}
+
+void *nodal_arena_alloc(int node, size_t size, size_t align, bool zero)
+{
+	struct arena_tls *t = &tls;
+	if (__builtin_expect(node == t->home && align <= 16 && !zero, 1)) {
+		void *p = je_malloc(size);
+		if (__builtin_expect(p != NULL, 1)) {
+			count(t, node, NODAL_STATS_ALLOC);
+			return p;
+		}
+	}
+	return alloc_slow(t, node, size, align, zero);
+}
+
+static __attribute__((noinline)) void free_slow(struct arena_tls *t, void *p, int v, size_t size)
+{
+	if (v == 0)
+		return; /* not nodal's: ignored (the caller decides what foreign pointers mean) */
+	if (v < 0) {
+		nodal_pages_free(p);
+		return;
+	}
+	int node = v - 1;
+	if (!t->init)
+		thread_init(t);
+	int flags = node == t->home ? 0 : tcache_flag(t, node);
+	if (size)
+		je_sdallocx(p, size, flags);
+	else
+		je_dallocx(p, flags);
+	count(t, node, NODAL_STATS_FREE);
+	if (node != t->cpu_node)
+		count(t, node, NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE);
+}
+
+void nodal_arena_free(void *p)
+{
+	struct arena_tls *t = &tls;
+	int v = chunkmap_get(p);
+	if (__builtin_expect(v == t->home_v, 1)) {
+		je_free(p);
+		count(t, v - 1, NODAL_STATS_FREE);
+		if (__builtin_expect(v - 1 != t->cpu_node, 0))
+			count(t, v - 1, NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE);
+		return;
+	}
+	free_slow(t, p, v, 0);
+}
+
+void nodal_arena_free_sized(void *p, size_t size)
+{
+	struct arena_tls *t = &tls;
+	int v = chunkmap_get(p);
+	if (__builtin_expect(v == t->home_v, 1)) {
+		je_sdallocx(p, size ? size : 1, 0);
+		count(t, v - 1, NODAL_STATS_FREE);
+		if (__builtin_expect(v - 1 != t->cpu_node, 0))
+			count(t, v - 1, NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE);
+		return;
+	}
+	free_slow(t, p, v, size ? size : 1);
+}
+
+void *nodal_arena_realloc(void *p, size_t size)
+{
+	struct arena_tls *t = &tls;
+	int v = chunkmap_get(p);
+	if (v == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (v < 0)
+		return nodal_pages_realloc(p, size);
+	int node = v - 1;
+	if (!t->init)
+		thread_init(t);
+	if (size == 0)
+		size = 1;
+	/* rallocx grows in place when it can; otherwise it moves within the given arena
+	 * and frees the old object into the cache of its own node. */
+	int flags = node == t->home ? 0 : MALLOCX_ARENA(nodal_ag.arena_ind[node]) | tcache_flag(t, node);
+	void *q = je_rallocx(p, size, flags);
+	if (!q) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return q;
+}
+
+size_t nodal_arena_usize(const void *p)
+{
+	int v = chunkmap_get(p);
+	if (v > 0)
+		return je_sallocx(p, 0);
+	if (v < 0)
+		return nodal_pages_usize(p);
+	return 0;
+}
+
+int nodal_arena_node_of(const void *p)
+{
+	return CHUNK_NODE(chunkmap_get(p));
+}
+
+void nodal_arena_thread_exit(void)
+{
+	struct arena_tls *t = &tls;
+	if (t->dead)
+		return;
+	t->dead = true;
+	if (t->tc) {
+		for (int n = 0; n < nodal_ag.nr_node_ids; n++) {
+			unsigned id = t->tc[n];
+			if (id && id != TC_FAILED) {
+				id--;
+				je_mallctl("tcache.destroy", NULL, NULL, &id, sizeof(id));
+			}
+		}
+		nodal_ifree(t->tc);
+		t->tc = NULL;
+	}
+	if (t->init)
+		nodal_stats_thread_exit();
+	t->ctr = nodal_stats_thread(); /* the shared sink from now on */
+}
+
+void nodal_arena_atfork_prepare(void)
+{
+	pthread_mutex_lock(&boot_lock);
+	nodal_stats_atfork_prepare();
+}
+
+void nodal_arena_atfork_parent(void)
+{
+	nodal_stats_atfork_parent();
+	pthread_mutex_unlock(&boot_lock);
+}
+
+void nodal_arena_atfork_child(void)
+{
+	nodal_stats_atfork_child();
+	pthread_mutex_unlock(&boot_lock);
+}

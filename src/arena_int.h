@@ -1,0 +1,68 @@
+/*
+ * arena_int.h — state shared by the arena layer's files (arena.c, extent.c, capacity.c,
+ * pages.c, stats.c). Not for use outside them: everything else goes through arena.h.
+ *
+ * Concurrency: nodal_ag is written once by nodal_arena_boot() under its lock before
+ * `ready` is published (release); readers load `ready` (acquire) first. The mapped and
+ * capacity counters are relaxed atomics touched on slow paths only (extent hooks, page
+ * mappings). Errors: 0 or a positive errno.
+ */
+#ifndef NODAL_ARENA_INT_H
+#define NODAL_ARENA_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "je.h"
+#include "nodemask.h"
+
+struct nodal_arena_global {
+	bool ready;                              /* published with release */
+	int nr_node_ids;
+	nodemask_t nodes;                        /* nodes that have an arena */
+	unsigned arena_ind[NODAL_MAX_NUMNODES];  /* jemalloc arena index of each node */
+	struct nodal_arena_config cfg;
+};
+extern struct nodal_arena_global nodal_ag;
+
+/* extent.c: the hooks of node @node's arena (fixed at creation; they know their node). */
+extent_hooks_t *nodal_extent_hooks(int node);
+/* Committed bytes per node (arena extents that may hold pages, and page mappings):
+ * what NODAL_NODE_LIMIT caps. Relaxed atomics, kept by capacity.c. */
+extern uint64_t nodal_committed_bytes[NODAL_MAX_NUMNODES];
+
+/* capacity.c: may @len more bytes be committed on @node? Counts them on success (true).
+ * Checks the node's limit and, rate-limited, its free-memory watermark; a refusal marks
+ * the node full. Slow paths only (extent hooks, page mappings). */
+bool nodal_capacity_reserve(int node, size_t len);
+void nodal_capacity_release(int node, size_t len);
+void nodal_capacity_init(void);
+uint64_t nodal_arena_get_limit(int node);
+
+/* stats.c: per-thread counters, per node NODAL_STATS_NCTR of them at [node * NCTR + k].
+ * The owning thread updates them with relaxed load + store (no RMW); readers sum every
+ * live thread's block and the totals of exited threads. nodal_stats_thread() creates the
+ * calling thread's block (ialloc) and never returns NULL: without one (no memory, or
+ * after the thread's exit) it returns a shared sink whose counts are approximate. */
+enum {
+	NODAL_STATS_ALLOC,
+	NODAL_STATS_FREE,
+	NODAL_STATS_EV0, /* + enum nodal_stat_event */
+	NODAL_STATS_NCTR = NODAL_STATS_EV0 + NODAL_STAT_EVENT_COUNT,
+};
+uint64_t *nodal_stats_thread(void);
+void nodal_stats_thread_exit(void);
+void nodal_stats_atfork_prepare(void);
+void nodal_stats_atfork_parent(void);
+void nodal_stats_atfork_child(void);
+
+/* pages.c: bytes of page mappings per node (weighted share), relaxed atomics. */
+extern uint64_t nodal_pages_bytes[NODAL_MAX_NUMNODES];
+/* pages.c: free / size / resize of a page-policy mapping (chunk entry < 0). */
+void nodal_pages_free(void *p);
+size_t nodal_pages_usize(const void *p);
+void *nodal_pages_realloc(void *p, size_t size);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * pages.c — large allocations with a kernel page policy over their own mapping.
+ *
+ * Each allocation is one OS mapping, 2 MiB aligned and registered in the chunk map as
+ * CHUNK_PAGES(first node), so free/usize/realloc find it from the pointer. The page
+ * before the user pointer holds a header (mapping, size, policy); the user range is
+ * bound with mbind:
+ * - BIND / PREFERRED / PREFERRED_MANY: the mode and nodes as given;
+ * - INTERLEAVE: the kernel's interleave over the nodes;
+ * - WEIGHTED_INTERLEAVE without explicit weights: the kernel's weighted interleave (its
+ *   weights are the system's, /sys/kernel/mm/mempolicy/weighted_interleave) when the
+ *   kernel has it, else plain interleave;
+ * - WEIGHTED_INTERLEAVE with explicit weights (or INTERLEAVE with weights): one run per
+ *   node, sized in proportion to its weight (page granular), each bound PREFERRED to its
+ *   node — the kernel's weighted interleave cannot take per-call weights, and one run
+ *   per node keeps the mapping count at (number of nodes) instead of one VMA per page.
+ *
+ * Capacity: each node's share (the node itself; an even split for interleave; the run
+ * sizes for runs) is reserved through capacity.c and released on free; a full node makes
+ * the allocation fail with ENOMEM, for the caller to fall back.
+ *
+ * Concurrency: no shared state besides capacity counters and the chunk map; a mapping is
+ * registered before its pointer is returned and unregistered before it is unmapped.
+ * Errors: NULL with errno EINVAL (bad mode, nodes or alignment; not booted) or ENOMEM.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "arena_int.h"
+#include "chunkmap.h"
+#include "os.h"
+
+#define PAGE 4096ul
+#define PAGES_MAGIC 0x6e6f64616c706753ull
+
+struct pages_hdr {
+	uint64_t magic;
+	void *base;
+	size_t maplen;
+	size_t size;  /* page-rounded user size */
+	size_t off;   /* user pointer - base */
+	size_t align;
+	int mode;
+	bool runs;    /* per-node runs in weight proportion */
+	bool has_weights;
+	nodemask_t nodes;
+	uint8_t weights[NODAL_MAX_NUMNODES];
+};
+_Static_assert(sizeof(struct pages_hdr) <= PAGE, "pages header must fit its page");
+
+uint64_t nodal_pages_bytes[NODAL_MAX_NUMNODES];
+
+static size_t ceil_to(size_t n, size_t a)
+{
+	return (n + a - 1) & ~(a - 1);
+}
+
+/* Bytes of @h's user range that belong to @node (the capacity share). Runs: the
+ * weighted page split; interleave: an even page split (remainder to the first nodes);
+ * single-node modes: all of it on the first node. */
+static size_t share_of(const struct pages_hdr *h, int node, size_t *run_start)
+{
+	size_t pages = h->size / PAGE;
+	int n, k = 0, nr = nodes_weight(&h->nodes);
+	size_t pos = 0;
+	if (h->mode != NODAL_OS_MPOL_INTERLEAVE && h->mode != NODAL_OS_MPOL_WEIGHTED_INTERLEAVE && !h->runs)
+		return node == first_node(&h->nodes) ? h->size : 0;
+	uint64_t wsum = 0;
+	if (h->runs)
+		for_each_node_mask(n, &h->nodes)
+			wsum += h->weights[n] ? h->weights[n] : 1;
+	size_t done_w = 0;
+	for_each_node_mask(n, &h->nodes) {
+		size_t cnt;
+		if (h->runs) {
+			/* cumulative rounding: the runs add up to exactly `pages` */
+			size_t w = h->weights[n] ? h->weights[n] : 1;
+			size_t a = (size_t)((unsigned __int128)pages * done_w / wsum);
+			done_w += w;
+			size_t b = (size_t)((unsigned __int128)pages * done_w / wsum);
+			cnt = b - a;
+		} else {
+			cnt = pages / (size_t)nr + ((size_t)k < pages % (size_t)nr);
+		}
+		if (n == node) {
+			if (run_start)
+				*run_start = pos * PAGE;
+			return cnt * PAGE;
+		}
+		pos += cnt;
+		k++;
+	}
+	return 0;
+}
+
+static void release_shares(const struct pages_hdr *h, int upto)
+{
+	int n;
+	for_each_node_mask(n, &h->nodes) {
+		if (upto >= 0 && n >= upto)
+			break;
+		size_t s = share_of(h, n, NULL);
+		if (s) {
+			nodal_capacity_release(n, s);
+			__atomic_fetch_sub(&nodal_pages_bytes[n], s, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+static void *pages_map(size_t size, size_t align, int mode, const nodemask_t *nodes, const uint8_t *weights,
+		       bool force_runs)
+{
+	if (!nodal_arena_ready() || !nodes || nodes_empty(nodes) || !nodes_subset(nodes, &nodal_ag.nodes) ||
+	    (align & (align - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	int base_mode = mode & ~NODAL_OS_MPOL_F_NUMA_BALANCING;
+	switch (base_mode) {
+	case NODAL_OS_MPOL_BIND:
+	case NODAL_OS_MPOL_PREFERRED:
+	case NODAL_OS_MPOL_PREFERRED_MANY:
+	case NODAL_OS_MPOL_INTERLEAVE:
+	case NODAL_OS_MPOL_WEIGHTED_INTERLEAVE:
+		break;
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
+	if (size == 0)
+		size = 1;
+	size_t usize = ceil_to(size, PAGE);
+	size_t off = align > PAGE ? align : PAGE;
+	if (usize < size || usize > ((size_t)1 << 46)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t maplen = ceil_to(off + usize, CHUNK_SIZE);
+	struct pages_hdr h = { .magic = PAGES_MAGIC, .maplen = maplen, .size = usize, .off = off,
+			       .align = align, .mode = mode, .nodes = *nodes };
+	if (weights) {
+		h.has_weights = true;
+		memcpy(h.weights, weights, sizeof(h.weights));
+	}
+	bool interleave = base_mode == NODAL_OS_MPOL_INTERLEAVE || base_mode == NODAL_OS_MPOL_WEIGHTED_INTERLEAVE;
+	h.runs = interleave && (force_runs || (weights && base_mode == NODAL_OS_MPOL_WEIGHTED_INTERLEAVE));
+
+	/* Capacity first: every node's share, or nothing. */
+	int n;
+	for_each_node_mask(n, nodes) {
+		size_t s = share_of(&h, n, NULL);
+		if (s && !nodal_capacity_reserve(n, s)) {
+			release_shares(&h, n);
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (s)
+			__atomic_fetch_add(&nodal_pages_bytes[n], s, __ATOMIC_RELAXED);
+	}
+	int err = 0;
+	char *base = nodal_os()->map(maplen, align > CHUNK_SIZE ? align : CHUNK_SIZE, &err);
+	if (!base) {
+		release_shares(&h, -1);
+		errno = ENOMEM;
+		return NULL;
+	}
+	h.base = base;
+	char *p = base + off;
+	const struct nodal_os_ops *os = nodal_os();
+	if (h.runs) {
+		for_each_node_mask(n, nodes) {
+			size_t start = 0, s = share_of(&h, n, &start);
+			if (!s)
+				continue;
+			nodemask_t one = NODE_MASK_NONE;
+			node_set(n, &one);
+			(void)os->mbind(p + start, s, NODAL_OS_MPOL_PREFERRED, &one, 0);
+		}
+	} else {
+		int m = mode;
+		if (base_mode == NODAL_OS_MPOL_WEIGHTED_INTERLEAVE && !(os->features() & NODAL_OS_HAS_WEIGHTED_INTERLEAVE))
+			m = NODAL_OS_MPOL_INTERLEAVE | (mode & NODAL_OS_MPOL_F_NUMA_BALANCING);
+		if (base_mode == NODAL_OS_MPOL_PREFERRED_MANY && !(os->features() & NODAL_OS_HAS_PREFERRED_MANY)) {
+			/* PREFERRED on the first node: still never an OOM kill */
+			nodemask_t one = NODE_MASK_NONE;
+			node_set(first_node(nodes), &one);
+			(void)os->mbind(p, usize, NODAL_OS_MPOL_PREFERRED, &one, 0);
+		} else {
+			(void)os->mbind(p, usize, m, nodes, 0);
+		}
+	}
+	memcpy(p - PAGE, &h, sizeof(h));
+	if (chunkmap_set(base, maplen, CHUNK_PAGES(first_node(nodes)))) {
+		os->unmap(base, maplen);
+		release_shares(&h, -1);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
+void *nodal_pages_alloc(size_t size, size_t align, int mode, const nodemask_t *nodes, const uint8_t *weights,
+			bool zero)
+{
+	(void)zero; /* fresh mappings are zeroed */
+	return pages_map(size, align, mode, nodes, weights, false);
+}
+
+static const struct pages_hdr *hdr_of(const void *p)
+{
+	const struct pages_hdr *h = (const struct pages_hdr *)((const char *)p - PAGE);
+	if (((uintptr_t)p & (PAGE - 1)) || h->magic != PAGES_MAGIC)
+		return NULL;
+	return h;
+}
+
+void nodal_pages_free(void *p)
+{
+	const struct pages_hdr *hp = hdr_of(p);
+	if (!hp)
+		return;
+	struct pages_hdr h;
+	memcpy(&h, hp, sizeof(h));
+	chunkmap_set(h.base, h.maplen, 0);
+	nodal_os()->unmap(h.base, h.maplen);
+	release_shares(&h, -1);
+}
+
+size_t nodal_pages_usize(const void *p)
+{
+	const struct pages_hdr *h = hdr_of(p);
+	return h ? h->size : 0;
+}
+
+void *nodal_pages_realloc(void *p, size_t size)
+{
+	const struct pages_hdr *h = hdr_of(p);
+	if (!h) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (size <= h->size)
+		return p;
+	void *q = pages_map(size, h->align, h->mode, &h->nodes, h->has_weights ? h->weights : NULL, h->runs);
+	if (!q)
+		return NULL;
+	memcpy(q, p, h->size);
+	nodal_pages_free(p);
+	return q;
+}
