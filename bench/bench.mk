@@ -15,3 +15,13 @@ bench:
 	$(MAKE) $(AM_MAKEFLAGS) $(NODAL_BENCHES)
 	@for b in $(NODAL_BENCHES); do echo "== $$b"; ./$$b || exit 1; done
 .PHONY: bench
+
+# Policy resolution: ns per first candidate and per walk, every mode, 2/8/64 nodes
+# (docs/policies.md). Uses the policy tests' hand-built topologies.
+check_PROGRAMS += bench/bench_resolve
+NODAL_BENCHES += bench/bench_resolve
+bench_bench_resolve_SOURCES = bench/bench_resolve.c tests/unit/mpol_topo.c tests/unit/mpol_topo.h \
+	tests/unit/tsv.c tests/unit/tsv.h
+bench_bench_resolve_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests/unit
+bench_bench_resolve_CFLAGS = $(BENCH_CFLAGS) -O2
+bench_bench_resolve_LDADD = $(BENCH_LDADD)

@@ -287,6 +287,30 @@ int nodal_mpol_candidates(const struct nodal_mempolicy *pol, const struct nodal_
 	return n;
 }
 
+void nodal_mpol_effective_nodes(const struct nodal_mempolicy *pol, const struct nodal_topology *t,
+				const nodemask_t *allowed, nodemask_t *out)
+{
+	long round = 0;
+	int n;
+	nodes_clear(out);
+	for_each_node_mask(n, allowed) round += pol->weights[n] ? pol->weights[n] : 1;
+	bool any_cpu = false;
+	for (n = 0; n < t->nr_node_ids; n++)
+		any_cpu |= t->fallback_len[n] && node_isset(n, &t->cpu);
+	for (int local = 0; local < t->nr_node_ids; local++) {
+		if (!t->fallback_len[local] || (any_cpu && !node_isset(local, &t->cpu)))
+			continue;
+		struct nodal_il_cursor il = NODAL_IL_CURSOR_INIT;
+		struct nodal_mpol_ctx ctx = { .topo = t, .allowed = allowed, .local_node = local, .il = &il };
+		for (long i = 0; i < round; i++) {
+			struct nodal_mpol_iter it;
+			int node = nodal_mpol_first(pol, &ctx, &it);
+			if (node >= 0)
+				node_set(node, out);
+		}
+	}
+}
+
 void nodal_mpol_to_spec(const struct nodal_mempolicy *pol, struct nodal_policy_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));

@@ -137,6 +137,18 @@ int nodal_mpol_candidates(const struct nodal_mempolicy *pol, const struct nodal_
 			  int *out, int max);
 
 /*
+ * The nodes allocations under @pol start on when @allowed are the allowed nodes and no
+ * node is full: the union, over every node with CPUs (every node with a list if none
+ * has CPUs), of the first candidates of as many consecutive allocations as one full
+ * interleave round takes. For INTERLEAVE that is the interleave set, for PREFERRED the
+ * landing node, for BIND and PREFERRED_MANY the per-CPU landing nodes — what
+ * conformance/rebind-vectors.tsv observed on a real kernel. CLI and tests only (it
+ * walks a lot; it does not allocate).
+ */
+void nodal_mpol_effective_nodes(const struct nodal_mempolicy *pol, const struct nodal_topology *t,
+				const nodemask_t *allowed, nodemask_t *out);
+
+/*
  * Back to a spec (for printing the canonical form with policy_spec.h): the mode, flags and
  * home node; the user's mask for STATIC / RELATIVE, else the effective nodes; for
  * WEIGHTED_INTERLEAVE the effective weight of every node in the mask.

@@ -15,7 +15,14 @@ struct cli_command {
 /* Subcommands (src/cli/<name>.c). */
 int cmd_options(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct nodal_topology;
+/* machine.c: load NODAL_TOPOLOGY (or this machine) with NODAL_FALLBACK and
+ * NODAL_PRIVATE_NODES applied. Returns 0, or the exit code (1, or 2 for a bad value)
+ * after printing "nodal: @cmd: ...". *this_machine tells whether it was discovered. */
+int cli_load_machine(const char *cmd, struct nodal_topology **out, _Bool *this_machine);
 
 #endif

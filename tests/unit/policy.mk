@@ -24,3 +24,7 @@ tests_unit_test_mpol_model_SOURCES = tests/unit/test_mpol_model.c $(MPOL_TEST_CO
 tests_unit_test_mpol_model_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_mpol_model_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_mpol_model
+
+# `nodal policy` (the CLI), replaying the rebind vectors through it.
+UNIT_TESTS += tests/unit/policy_cli.sh
+EXTRA_DIST += tests/unit/policy_cli.sh

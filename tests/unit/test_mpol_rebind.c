@@ -150,6 +150,10 @@ Test(mpol_rebind, every_vector_row_through_the_api)
 			cr_assert_eq(ncpu, 8, "%s: expected 8 CPUs", id);
 			assert_mask_str(&got, r->f[c_eff], "the union over CPUs", id, step);
 		}
+		/* the same through the API's summary (what `nodal policy rebind` prints) */
+		nodemask_t eff;
+		nodal_mpol_effective_nodes(pol, topo, allowed, &eff);
+		assert_mask_str(&eff, r->f[c_eff], "nodal_mpol_effective_nodes", id, step);
 		nodal_mpol_free(pol);
 	}
 	cr_assert_eq(checked, t.nrows);
