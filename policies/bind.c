@@ -32,8 +32,7 @@ static int bind_first(struct nodal_mpol_iter *it)
 	if (n >= 0 || nodes_intersects(&pol->nodes, ctx->allowed))
 		return n;
 	/* no node of the policy is allowed: the kernel ignores the mask */
-	it->pos = 0;
-	it->pass = WALK_ALLOWED;
+	walk_restart(it, WALK_ALLOWED);
 	return walk_scan(it);
 }
 

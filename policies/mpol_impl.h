@@ -87,13 +87,41 @@ static inline int walk_owner(const struct nodal_mpol_ctx *ctx, int start)
 	return start < t->nr_node_ids && t->fallback_len[start] ? start : -1;
 }
 
+/*
+ * The acceptable nodes of pass @pass: allowed, not full, not forbidden, and the pass's
+ * own condition. Computed once per pass over the words that hold node ids of this
+ * topology (one word up to 64 nodes), so the list walk is one bit test per entry.
+ */
+static inline void walk_filter(struct nodal_mpol_iter *it, int pass)
+{
+	const struct nodal_mpol_ctx *c = it->ctx;
+	const struct nodal_mempolicy *pol = it->pol;
+	int words = (c->topo->nr_node_ids + 63) / 64;
+	it->pass = pass;
+	for (int w = 0; w < words; w++) {
+		uint64_t f = c->allowed->bits[w] & ~pol->forbidden.bits[w];
+		uint64_t press = c->pressure ? c->pressure->bits[w] : 0;
+		if (c->full)
+			f &= ~c->full->bits[w];
+		if (pass == WALK_NODES)
+			f &= pol->nodes.bits[w];
+		else if (pass == WALK_PM_PASS1)
+			f &= pol->nodes.bits[w] & ~press;
+		else if (pass == WALK_PM_PASS2)
+			f &= ~(pol->nodes.bits[w] & ~press);
+		else if (pass == WALK_DONE)
+			f = 0;
+		it->filter.bits[w] = f;
+	}
+}
+
 /* Position the walk at the start of @start's fallback list with filter @pass. */
 static inline void walk_begin(struct nodal_mpol_iter *it, int start, int pass)
 {
 	const struct nodal_topology *t = it->ctx->topo;
 	start = walk_owner(it->ctx, start);
 	it->pos = 0;
-	it->pass = pass;
+	walk_filter(it, pass);
 	if (start < 0) {
 		it->list = NULL;
 		it->len = 0;
@@ -101,6 +129,13 @@ static inline void walk_begin(struct nodal_mpol_iter *it, int start, int pass)
 	}
 	it->list = t->fallback[start];
 	it->len = t->fallback_len[start];
+}
+
+/* Restart the same list with another filter (the next pass). */
+static inline void walk_restart(struct nodal_mpol_iter *it, int pass)
+{
+	it->pos = 0;
+	walk_filter(it, pass);
 }
 
 /* End the walk: no (more) candidates. */
@@ -112,40 +147,13 @@ static inline int walk_stop(struct nodal_mpol_iter *it)
 	return -1;
 }
 
-static inline bool walk_usable(const struct nodal_mpol_iter *it, int n)
-{
-	const struct nodal_mpol_ctx *c = it->ctx;
-	return node_isset(n, c->allowed) && !(c->full && node_isset(n, c->full)) &&
-	       !node_isset(n, &it->pol->forbidden);
-}
-
-static inline bool walk_accept(const struct nodal_mpol_iter *it, int n)
-{
-	if (!walk_usable(it, n))
-		return false;
-	const struct nodal_mempolicy *pol = it->pol;
-	const nodemask_t *pressure = it->ctx->pressure;
-	switch (it->pass) {
-	case WALK_ALLOWED:
-		return true;
-	case WALK_NODES:
-		return node_isset(n, &pol->nodes);
-	case WALK_PM_PASS1:
-		return node_isset(n, &pol->nodes) && !(pressure && node_isset(n, pressure));
-	case WALK_PM_PASS2:
-		return !node_isset(n, &pol->nodes) || (pressure && node_isset(n, pressure));
-	default:
-		return false;
-	}
-}
-
 /* The next acceptable node of the current list, or -1 at its end. */
 static inline int walk_scan(struct nodal_mpol_iter *it)
 {
 	while (it->pos < it->len) {
-		int n = it->list[it->pos++];
-		if (walk_accept(it, n))
-			return n;
+		unsigned n = it->list[it->pos++];
+		if ((it->filter.bits[n / 64] >> (n % 64)) & 1)
+			return (int)n;
 	}
 	return -1;
 }

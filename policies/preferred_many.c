@@ -15,8 +15,7 @@ static int pm_first(struct nodal_mpol_iter *it)
 	int n = walk_scan(it);
 	if (n >= 0)
 		return n;
-	it->pos = 0;
-	it->pass = WALK_PM_PASS2;
+	walk_restart(it, WALK_PM_PASS2);
 	return walk_scan(it);
 }
 
@@ -25,8 +24,7 @@ static int pm_next(struct nodal_mpol_iter *it)
 	int n = walk_scan(it);
 	if (n >= 0 || it->pass != WALK_PM_PASS1)
 		return n;
-	it->pos = 0;
-	it->pass = WALK_PM_PASS2;
+	walk_restart(it, WALK_PM_PASS2);
 	return walk_scan(it);
 }
 

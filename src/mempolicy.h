@@ -40,21 +40,22 @@
 struct nodal_mpol_ops;
 
 struct nodal_mempolicy {
+	/* what the walk reads first, together (the weights, 1 KiB, come last) */
 	int mode;             /* NODAL_MPOL_* (kernel uapi values, include/nodal.h) */
 	unsigned flags;       /* NODAL_F_STATIC / NODAL_F_RELATIVE / NODAL_F_NUMA_BALANCING */
-	nodemask_t nodes;     /* effective nodes (kernel pol->nodes) */
-	nodemask_t user_nodemask;       /* as given, for STATIC / RELATIVE rebinding */
-	nodemask_t cpuset_mems_allowed; /* allowed set this object was made against */
-	int home_node;        /* -1 none (BIND, PREFERRED_MANY only) */
-	uint8_t weights[NODAL_MAX_NUMNODES]; /* effective weights (WEIGHTED_INTERLEAVE), >= 1 */
 	const struct nodal_mpol_ops *ops;
+	int home_node;        /* -1 none (BIND, PREFERRED_MANY only) */
 	/* Derived at creation / rebinding (read by the walk, never by users): */
-	nodemask_t forbidden; /* private nodes this policy does not name: never used */
-	nodemask_t named_private; /* private nodes it names (STATIC BIND/PREFERRED/PREFERRED_MANY) */
 	int private_home;     /* BIND/PREFERRED_MANY naming private nodes without a home node:
 	                       * the lowest named private node, where the walk starts (a private
 	                       * node is in no fallback list but its own); -1 otherwise */
 	int single;           /* the only node of @nodes, or -1 (single-node fast path) */
+	nodemask_t nodes;     /* effective nodes (kernel pol->nodes) */
+	nodemask_t forbidden; /* private nodes this policy does not name: never used */
+	nodemask_t named_private; /* private nodes it names (STATIC BIND/PREFERRED/PREFERRED_MANY) */
+	nodemask_t user_nodemask;       /* as given, for STATIC / RELATIVE rebinding */
+	nodemask_t cpuset_mems_allowed; /* allowed set this object was made against */
+	uint8_t weights[NODAL_MAX_NUMNODES]; /* effective weights (WEIGHTED_INTERLEAVE), >= 1 */
 };
 
 /* What creation and rebinding validate against. */
@@ -94,8 +95,9 @@ struct nodal_mpol_iter {
 	const struct nodal_mpol_ctx *ctx;
 	const uint16_t *list; /* fallback list being walked */
 	int len, pos;
-	int pass;             /* PREFERRED_MANY: 1 then 2 */
-	nodemask_t filter;    /* nodes ∩ allowed (or allowed) for the current pass */
+	int pass;             /* which filter (policies/mpol_impl.h WALK_*) */
+	nodemask_t filter;    /* the acceptable nodes for the current pass; only the words
+	                       * below the topology's nr_node_ids are written */
 };
 
 struct nodal_mpol_ops {
