@@ -25,3 +25,11 @@ bench_bench_resolve_SOURCES = bench/bench_resolve.c tests/unit/mpol_topo.c tests
 bench_bench_resolve_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests/unit
 bench_bench_resolve_CFLAGS = $(BENCH_CFLAGS) -O2
 bench_bench_resolve_LDADD = $(BENCH_LDADD)
+
+# Arena fast path: nodal_arena_alloc/free vs Debian's jemalloc malloc and glibc
+# (docs/arenas.md). Links Debian's libjemalloc, so malloc in this program is jemalloc's.
+check_PROGRAMS += bench/bench_arena
+NODAL_BENCHES += bench/bench_arena
+bench_bench_arena_SOURCES = bench/bench_arena.c
+bench_bench_arena_CFLAGS = $(BENCH_CFLAGS)
+bench_bench_arena_LDADD = $(BENCH_LDADD) -ljemalloc

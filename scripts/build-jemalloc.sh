@@ -10,7 +10,8 @@
 #                                      no __libc_* hooks, so it never interposes
 #   --without-export                   the API has hidden visibility inside libnodal.so
 #   --with-private-namespace=nodal_je_int_   internal symbols cannot clash either
-#   --disable-initial-exec-tls         global-dynamic TLS: dlopen-safe
+#   --disable-initial-exec-tls         global-dynamic TLS: dlopen-safe (compiled with
+#                                      -mtls-dialect=gnu2: TLS descriptors, cheap)
 #   --disable-libdl                    no dlsym (it may call malloc) during init
 #
 # Source: `apt-get source jemalloc` through a private deb-src list under .cache/apt (the
@@ -30,7 +31,7 @@ version=5.3.0
 opts=(--with-jemalloc-prefix=nodal_je_ --with-private-namespace=nodal_je_int_
       --without-export --disable-initial-exec-tls --disable-libdl --disable-cxx
       --disable-doc --disable-prof --enable-stats --with-lg-page=12)
-stamp="jemalloc $version ${opts[*]}"
+stamp="jemalloc $version ${opts[*]} tlsdesc"
 
 # A libtool convenience library wrapping the archive: libtool drops a bare .a given to a
 # convenience library (libnodal_core.la), but merges a .la into it, so every library
@@ -79,9 +80,9 @@ apt-get "${apt_opts[@]}" update >/dev/null
 cd "$work/src/jemalloc"
 # -fPIC everywhere: libjemalloc_pic.a goes into shared objects (libnodal.so, the preload
 # library) as well as executables.
-CFLAGS="-O2 -g -fPIC" ./configure --prefix="$prefix" "${opts[@]}" >"$work/configure.log" 2>&1 ||
+CFLAGS="-O2 -g -fPIC -mtls-dialect=gnu2" ./configure --prefix="$prefix" "${opts[@]}" >"$work/configure.log" 2>&1 ||
 	{ tail -n 30 "$work/configure.log"; exit 1; }
-make -j"$(nproc)" build_lib_static >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log"; exit 1; }
+make -j"$(nproc)" lib/libjemalloc_pic.a >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log"; exit 1; }
 rm -rf "$prefix"
 mkdir -p "$prefix/lib" "$prefix/include/jemalloc"
 cp lib/libjemalloc_pic.a "$prefix/lib/"

@@ -56,13 +56,18 @@ struct arena_tls {
 	int cpu_node;     /* node the thread last ran on (refreshed on slow paths) */
 	int streak_node;  /* rehoming: the node of the current run of non-home allocations */
 	unsigned streak;
+	uint64_t streak_mark; /* hc.alloc when the run was last extended: a home allocation
+			       * in between (hc.alloc moved) breaks the run */
 	unsigned slow_ops;
 	bool init, dead;
 	unsigned *tc;     /* per node: explicit tcache id + 1, 0 = none, TC_FAILED */
-	uint64_t *ctr;    /* stats counters (stats.c) */
+	uint64_t *ctr;    /* stats counters (stats.c), other nodes than home */
+	struct nodal_home_ctr hc; /* the home node's counters (fast path) */
 };
 
-static __thread struct arena_tls tls = { .home = INT_MIN, .home_v = INT_MIN, .cpu_node = -1, .streak_node = -1 };
+static __thread struct arena_tls tls = {
+	.home = INT_MIN, .home_v = INT_MIN, .cpu_node = -1, .streak_node = -1, .hc = { .node = -1 }
+};
 static pthread_mutex_t boot_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t exit_key;
 
@@ -129,6 +134,22 @@ static inline void count(struct arena_tls *t, int node, int k)
 	ctr_inc(&t->ctr[node * NODAL_STATS_NCTR + k]);
 }
 
+/* Move the home counters into the thread's block (the owner only). */
+static void fold_home(struct arena_tls *t)
+{
+	int n = t->hc.node;
+	if (n < 0)
+		return;
+	uint64_t *c = &t->ctr[n * NODAL_STATS_NCTR];
+	__atomic_store_n(&t->hc.node, -1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&c[NODAL_STATS_ALLOC], c[NODAL_STATS_ALLOC] + t->hc.alloc, __ATOMIC_RELAXED);
+	__atomic_store_n(&c[NODAL_STATS_FREE], c[NODAL_STATS_FREE] + t->hc.free, __ATOMIC_RELAXED);
+	__atomic_store_n(&c[NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE],
+			 c[NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE] + t->hc.remote, __ATOMIC_RELAXED);
+	t->hc.alloc = t->hc.free = t->hc.remote = 0;
+}
+
 static void refresh_cpu(struct arena_tls *t)
 {
 	int cpu, node;
@@ -139,6 +160,7 @@ static void refresh_cpu(struct arena_tls *t)
 static void thread_init(struct arena_tls *t)
 {
 	t->ctr = nodal_stats_thread();
+	nodal_stats_thread_home(&t->hc);
 	refresh_cpu(t);
 	t->init = true;
 	pthread_setspecific(exit_key, (void *)1);
@@ -151,8 +173,10 @@ static void set_home(struct arena_tls *t, int node)
 	/* Empty the default cache first: it must only ever hold the home arena's objects. */
 	je_mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
 	if (je_mallctl("thread.arena", NULL, NULL, &ind, sizeof(ind)) == 0) {
+		fold_home(t);
 		t->home = node;
 		t->home_v = CHUNK_ARENA(node);
+		__atomic_store_n(&t->hc.node, node, __ATOMIC_RELAXED);
 	}
 }
 
@@ -182,23 +206,36 @@ static bool valid_node(int node)
 	return node >= 0 && node < NODAL_MAX_NUMNODES && nodal_arena_ready() && node_isset(node, &nodal_ag.nodes);
 }
 
+/* Count a non-home allocation on @node toward rehoming; true when the thread should
+ * move its home there (REHOME_STREAK allocations in a row on @node, none on home). */
+static inline bool streak(struct arena_tls *t, int node)
+{
+	if (node != t->streak_node || t->hc.alloc != t->streak_mark) {
+		t->streak_node = node;
+		t->streak_mark = t->hc.alloc;
+		t->streak = 1;
+		return false;
+	}
+	return ++t->streak >= REHOME_STREAK;
+}
+
+/* Everything but the home node's default case: other nodes (their explicit caches),
+ * alignment, zeroing, the thread's first allocation, rehoming, bad arguments. */
 static __attribute__((noinline)) void *alloc_slow(struct arena_tls *t, int node, size_t size, size_t align,
 						  bool zero)
 {
-	if (!valid_node(node)) {
+	if (!valid_node(node) || (align & (align - 1))) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if (align & (align - 1)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!t->init)
+	if (__builtin_expect(!t->init, 0))
 		thread_init(t);
 	if (++t->slow_ops % CPU_REFRESH == 0)
 		refresh_cpu(t);
-	if (t->home == INT_MIN && !t->dead)
+	if (!t->dead && (t->home == INT_MIN || (node != t->home && streak(t, node)))) {
 		set_home(t, node);
+		t->streak = 0;
+	}
 	int flags = zero ? MALLOCX_ZERO : 0;
 	if (align > 16)
 		flags |= MALLOCX_ALIGN(align);
@@ -206,26 +243,16 @@ static __attribute__((noinline)) void *alloc_slow(struct arena_tls *t, int node,
 		size = 1; /* mallocx(0) is undefined */
 	void *p;
 	if (node == t->home) {
-		t->streak = 0;
 		p = je_mallocx(size, flags);
+		if (p)
+			ctr_inc(&t->hc.alloc);
 	} else {
-		if (node == t->streak_node) {
-			if (++t->streak >= REHOME_STREAK && !t->dead) {
-				set_home(t, node);
-				t->streak = 0;
-				return alloc_slow(t, node, size, align, zero);
-			}
-		} else {
-			t->streak_node = node;
-			t->streak = 1;
-		}
 		p = je_mallocx(size, flags | MALLOCX_ARENA(nodal_ag.arena_ind[node]) | tcache_flag(t, node));
+		if (p)
+			count(t, node, NODAL_STATS_ALLOC);
 	}
-	if (!p) {
+	if (!p)
 		errno = ENOMEM;
-		return NULL;
-	}
-	count(t, node, NODAL_STATS_ALLOC);
 	return p;
 }
 
@@ -233,11 +260,10 @@ void *nodal_arena_alloc(int node, size_t size, size_t align, bool zero)
 {
 	struct arena_tls *t = &tls;
 	if (__builtin_expect(node == t->home && align <= 16 && !zero, 1)) {
-		void *p = je_malloc(size);
-		if (__builtin_expect(p != NULL, 1)) {
-			count(t, node, NODAL_STATS_ALLOC);
-			return p;
-		}
+		/* counted before the call so the call is a tail call (a failed allocation,
+		 * ENOMEM from jemalloc, is counted too) */
+		ctr_inc(&t->hc.alloc);
+		return je_malloc(size);
 	}
 	return alloc_slow(t, node, size, align, zero);
 }
@@ -268,10 +294,10 @@ void nodal_arena_free(void *p)
 	struct arena_tls *t = &tls;
 	int v = chunkmap_get(p);
 	if (__builtin_expect(v == t->home_v, 1)) {
+		ctr_inc(&t->hc.free);
+		if (__builtin_expect(t->home != t->cpu_node, 0))
+			ctr_inc(&t->hc.remote);
 		je_free(p);
-		count(t, v - 1, NODAL_STATS_FREE);
-		if (__builtin_expect(v - 1 != t->cpu_node, 0))
-			count(t, v - 1, NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE);
 		return;
 	}
 	free_slow(t, p, v, 0);
@@ -282,10 +308,10 @@ void nodal_arena_free_sized(void *p, size_t size)
 	struct arena_tls *t = &tls;
 	int v = chunkmap_get(p);
 	if (__builtin_expect(v == t->home_v, 1)) {
+		ctr_inc(&t->hc.free);
+		if (__builtin_expect(t->home != t->cpu_node, 0))
+			ctr_inc(&t->hc.remote);
 		je_sdallocx(p, size ? size : 1, 0);
-		count(t, v - 1, NODAL_STATS_FREE);
-		if (__builtin_expect(v - 1 != t->cpu_node, 0))
-			count(t, v - 1, NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE);
 		return;
 	}
 	free_slow(t, p, v, size ? size : 1);
@@ -349,8 +375,10 @@ void nodal_arena_thread_exit(void)
 		nodal_ifree(t->tc);
 		t->tc = NULL;
 	}
-	if (t->init)
+	if (t->init) {
+		fold_home(t);
 		nodal_stats_thread_exit();
+	}
 	t->ctr = nodal_stats_thread(); /* the shared sink from now on */
 }
 

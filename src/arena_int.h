@@ -53,6 +53,15 @@ enum {
 	NODAL_STATS_NCTR = NODAL_STATS_EV0 + NODAL_STAT_EVENT_COUNT,
 };
 uint64_t *nodal_stats_thread(void);
+/* The fast path counts its home node's operations in the thread's arena TLS (no pointer
+ * chase); the stats block points at them and readers add them to @node's counters.
+ * The owner folds them into its block when its home changes (a reader racing with that
+ * may count them twice, once). */
+struct nodal_home_ctr {
+	int node; /* -1: none */
+	uint64_t alloc, free, remote;
+};
+void nodal_stats_thread_home(struct nodal_home_ctr *hc);
 void nodal_stats_thread_exit(void);
 void nodal_stats_atfork_prepare(void);
 void nodal_stats_atfork_parent(void);

@@ -4,7 +4,8 @@
  *
  * Counters are per thread: each thread owns a block of NODAL_STATS_NCTR counters per
  * node (ialloc memory, created on the thread's first slow path) that only it writes,
- * with a relaxed load + store (no atomic read-modify-write on the fast path). Blocks are
+ * with a relaxed load + store (no atomic read-modify-write on the fast path); the counts
+ * of the thread's home node live in its arena TLS (struct nodal_home_ctr). Blocks are
  * linked in a registry; a reader sums every live block plus the totals folded in by
  * exited threads. Registration, exit and reading take the registry mutex; counting
  * never does.
@@ -26,6 +27,7 @@
 struct thread_block {
 	struct thread_block *next, *prev;
 	pthread_t owner;
+	struct nodal_home_ctr *home; /* in the owner's TLS, or NULL */
 	uint64_t ctr[]; /* nr_node_ids * NODAL_STATS_NCTR */
 };
 
@@ -57,6 +59,26 @@ uint64_t *nodal_stats_thread(void)
 	return b->ctr;
 }
 
+void nodal_stats_thread_home(struct nodal_home_ctr *hc)
+{
+	if (my_block)
+		__atomic_store_n(&my_block->home, hc, __ATOMIC_RELEASE);
+}
+
+static void add_home(uint64_t *sum, const struct thread_block *b)
+{
+	const struct nodal_home_ctr *hc = __atomic_load_n(&b->home, __ATOMIC_ACQUIRE);
+	if (!hc)
+		return;
+	int node = __atomic_load_n(&hc->node, __ATOMIC_RELAXED);
+	if (node < 0 || node >= nodal_ag.nr_node_ids)
+		return;
+	uint64_t *c = &sum[node * NODAL_STATS_NCTR];
+	c[NODAL_STATS_ALLOC] += __atomic_load_n(&hc->alloc, __ATOMIC_RELAXED);
+	c[NODAL_STATS_FREE] += __atomic_load_n(&hc->free, __ATOMIC_RELAXED);
+	c[NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE] += __atomic_load_n(&hc->remote, __ATOMIC_RELAXED);
+}
+
 void nodal_stats_thread_exit(void)
 {
 	struct thread_block *b = my_block;
@@ -67,6 +89,8 @@ void nodal_stats_thread_exit(void)
 	pthread_mutex_lock(&reg_lock);
 	for (size_t i = 0; i < n; i++)
 		exited[i] += __atomic_load_n(&b->ctr[i], __ATOMIC_RELAXED);
+	add_home(exited, b);
+	b->home = NULL;
 	if (b->prev)
 		b->prev->next = b->next;
 	else
@@ -107,6 +131,7 @@ void nodal_stats_atfork_child(void)
 			continue;
 		for (size_t i = 0; i < n; i++)
 			exited[i] += b->ctr[i];
+		add_home(exited, b);
 	}
 	reg_head = my_block;
 	if (my_block)
@@ -189,9 +214,11 @@ int nodal_stats_get(struct nodal_stats *st)
 	pthread_mutex_lock(&reg_lock);
 	for (size_t i = 0; i < n; i++)
 		sum[i] = exited[i] + __atomic_load_n(&sink[i], __ATOMIC_RELAXED);
-	for (struct thread_block *b = reg_head; b; b = b->next)
+	for (struct thread_block *b = reg_head; b; b = b->next) {
 		for (size_t i = 0; i < n; i++)
 			sum[i] += __atomic_load_n(&b->ctr[i], __ATOMIC_RELAXED);
+		add_home(sum, b);
+	}
 	pthread_mutex_unlock(&reg_lock);
 	for (int i = 0; i < st->nr_nodes; i++) {
 		struct nodal_node_stats *s = &st->node[i];

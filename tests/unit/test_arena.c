@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -489,4 +490,47 @@ Test(arena, sparse_node_ids)
 	cr_assert_eq(st.node[2].nmalloc, 1);
 	nodal_arena_free(p);
 	nodal_arena_free(q);
+}
+
+static void *spin_alloc(void *arg)
+{
+	volatile int *stop = arg;
+	while (!*stop) {
+		void *p = nodal_arena_alloc(1, 200, 0, false);
+		void *q = nodal_arena_alloc(2, 200, 0, false);
+		nodal_arena_free(p);
+		nodal_arena_free(q);
+	}
+	return NULL;
+}
+
+/* fork while another thread allocates: the child allocates, frees and reads stats */
+Test(arena, fork_child_keeps_working)
+{
+	boot4();
+	volatile int stop = 0;
+	pthread_t th;
+	pthread_create(&th, NULL, spin_alloc, (void *)&stop);
+	for (int i = 0; i < 20; i++) {
+		nodal_arena_atfork_prepare();
+		pid_t pid = fork();
+		if (pid == 0) {
+			nodal_arena_atfork_child();
+			int bad = 0;
+			for (int k = 0; k < 1000; k++) {
+				void *p = nodal_arena_alloc(k % 4, 100 + k, 0, false);
+				bad |= !p || nodal_arena_node_of(p) != k % 4;
+				nodal_arena_free(p);
+			}
+			struct nodal_stats st;
+			bad |= nodal_stats_get(&st) != 0 || st.nr_nodes != 4;
+			_exit(bad);
+		}
+		nodal_arena_atfork_parent();
+		int status;
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d failed (status %x)", i, status);
+	}
+	stop = 1;
+	pthread_join(th, NULL);
 }
