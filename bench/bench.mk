@@ -11,6 +11,14 @@ bench_bench_fallback_SOURCES = bench/bench_fallback.c
 bench_bench_fallback_CFLAGS = $(BENCH_CFLAGS)
 bench_bench_fallback_LDADD = $(BENCH_LDADD)
 
+# Epoch reclamation: reader enter/exit cost per mode, grace-period and retire cost
+# (docs/reclamation.md).
+check_PROGRAMS += bench/bench_epoch
+NODAL_BENCHES += bench/bench_epoch
+bench_bench_epoch_SOURCES = bench/bench_epoch.c
+bench_bench_epoch_CFLAGS = $(BENCH_CFLAGS)
+bench_bench_epoch_LDADD = $(BENCH_LDADD)
+
 bench:
 	$(MAKE) $(AM_MAKEFLAGS) $(NODAL_BENCHES)
 	@for b in $(NODAL_BENCHES); do echo "== $$b"; ./$$b || exit 1; done

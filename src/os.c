@@ -4,7 +4,8 @@
  *
  * Concurrency: the selected backend is one atomic pointer. Two threads racing through
  * the first nodal_os() both read the same environment and store the same pointer.
- * Nothing here allocates: NODAL_OS is found by scanning environ directly.
+ * Nothing here allocates: NODAL_OS is found with nodal_getenv() (options.h), which scans
+ * environ directly.
  */
 #include "os.h"
 
@@ -15,23 +16,9 @@
 #include <unistd.h>
 
 #include "msg.h"
-
-extern char **environ;
+#include "options.h"
 
 static const struct nodal_os_ops *selected; /* accessed with __atomic builtins */
-
-/* getenv() without allocation or locale: the value of @name in environ, or NULL. */
-static const char *os_env(const char *name)
-{
-	size_t n = strlen(name);
-	char **env = environ;
-	if (!env)
-		return NULL;
-	for (; *env; env++)
-		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
-			return *env + n + 1;
-	return NULL;
-}
 
 const struct nodal_os_ops *nodal_os_by_name(const char *name)
 {
@@ -46,14 +33,14 @@ const struct nodal_os_ops *nodal_os_by_name(const char *name)
 
 static const struct nodal_os_ops *os_from_env(void)
 {
-	const char *v = os_env("NODAL_OS");
+	const char *v = nodal_getenv("NODAL_OS"); /* scans environ, never allocates */
 	if (!v || !*v)
 		return &nodal_os_linux;
 	const struct nodal_os_ops *ops = nodal_os_by_name(v);
 	if (!ops) {
 		static int warned;
 		if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-			nodal_msg("NODAL_OS=%s: expected 'linux' or 'sim'; using linux", v);
+			nodal_msg("NODAL_OS='%s': unknown OS backend (expected linux or sim); using the default 'linux'", v);
 		ops = &nodal_os_linux;
 	}
 	return ops;

@@ -21,7 +21,7 @@
  * returns EPERM; the caller keeps allocating, unbound.
  *
  * Backend selection: nodal_os() reads NODAL_OS (linux|sim, default linux) from environ
- * once, without allocating; a bad value is reported in one `nodal:` line and linux is
+ * once, without allocating (nodal_getenv); a bad value is reported in one `nodal:` line and linux is
  * kept. nodal_os_select() overrides it (tests, the CLI); nodal_os_select(NULL) forgets
  * the choice so the next nodal_os() reads the environment again. The sim backend's
  * machine is set up with nodal_sim_init() (os_sim.h); until then it simulates one node.
