@@ -39,7 +39,7 @@
 #include "msg.h"
 #include "os.h"
 
-__thread struct nodal_epoch_slot *nodal_epoch_tls __attribute__((tls_model("initial-exec")));
+__thread struct nodal_epoch_slot *nodal_epoch_tls;
 uint64_t nodal_epoch_global = 1; /* 0 never appears as an epoch */
 int nodal_epoch_fence_mode;
 

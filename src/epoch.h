@@ -71,7 +71,7 @@ struct nodal_epoch_slot {
 } __attribute__((aligned(64)));
 
 /* Internal state the inline reader needs; not for callers. */
-extern __thread struct nodal_epoch_slot *nodal_epoch_tls __attribute__((tls_model("initial-exec")));
+extern __thread struct nodal_epoch_slot *nodal_epoch_tls; /* global-dynamic: libnodal must dlopen */
 extern uint64_t nodal_epoch_global;
 extern int nodal_epoch_fence_mode;
 struct nodal_epoch_slot *nodal_epoch_register(void);
