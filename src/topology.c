@@ -487,14 +487,17 @@ int nodal_topology_load(const char *spec, struct nodal_topology **out)
 	}
 	/* The kernel's lists ignore cpusets: keep disallowed nodes and CPUs. */
 	hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
-	if (!thissystem && !strncmp(spec, "synthetic:", 10)) {
+	if (thissystem) {
+		/* hwloc's own HWLOC_XMLFILE / HWLOC_SYNTHETIC / HWLOC_FSROOT still apply to
+		 * discovery (hwloc offers no way to refuse them); the source then says so. */
+	} else if (!strncmp(spec, "synthetic:", 10)) {
 		if (hwloc_topology_set_synthetic(topo, spec + 10) < 0) {
 			nodal_set_error("topology '%s': hwloc rejected the synthetic description (e.g. \"pack:2 node:2 pu:2\")",
 			                spec);
 			err = EINVAL;
 			goto out;
 		}
-	} else if (!thissystem) {
+	} else {
 		/* Explicitly, from a buffer we read ourselves: hwloc's HWLOC_XMLFILE silently
 		 * falls back to this machine on a bad file, and a missing file must be an error. */
 		err = read_file(spec, &buf);
@@ -518,6 +521,20 @@ int nodal_topology_load(const char *spec, struct nodal_topology **out)
 			                buf ? "file '" : "'", spec, "'", strerror(e));
 		err = EINVAL;
 		goto out;
+	}
+	char label[256];
+	if (thissystem && !hwloc_topology_is_thissystem(topo)) {
+		static const char *const vars[] = { "HWLOC_XMLFILE", "HWLOC_SYNTHETIC", "HWLOC_FSROOT" };
+		const char *var = "hwloc environment", *val = "";
+		for (unsigned i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+			if (getenv(vars[i])) {
+				var = vars[i];
+				val = getenv(vars[i]);
+				break;
+			}
+		nodal_fmt(label, sizeof(label), "%s=%s (not this machine)", var, val);
+		source = label;
+		thissystem = false;
 	}
 	err = topo_from_hwloc(topo, &x, source, thissystem, out);
 out:

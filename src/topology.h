@@ -22,9 +22,10 @@
  * allocates while loading, which is why loading happens only at initialisation.
  *
  * Concurrency: built once, single-threaded, at initialisation — never inside the
- * malloc path (hwloc allocates). Immutable afterwards; any thread may read it without
- * synchronisation. Changes (a private-node set, another fallback kind) build a new
- * object.
+ * malloc path (hwloc allocates). Immutable once published; any thread may read it
+ * without synchronisation. nodal_fallback_build() replaces the lists in place, so it is
+ * called only on an object not yet published (set the private nodes and the kind, then
+ * publish); a change later builds a new object.
  *
  * Errors: functions return 0 or a positive errno and record a one-line reason with
  * nodal_set_error() (naming the file, node or value at fault).

@@ -236,6 +236,41 @@ Test(topology, conformance_xml_matches_vectors)
 	tsv_free(&v);
 }
 
+static void list_str(const struct nodal_topology *t, int node, char *buf, size_t len)
+{
+	int n;
+	const uint16_t *l = nodal_fallback_list(t, node, &n);
+	size_t off = 0;
+	buf[0] = 0;
+	for (int i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%d", i ? " " : "", l[i]);
+}
+
+/* conformance/xml/variants: the two shapes a real machine's hwloc gives T09's CPU node
+ * without memory. Disallowed nodes are kept, so the cpuset-restricted export is the
+ * whole machine with the kernel's lists; the package-only export has lost node 1. */
+Test(topology, t09_variants)
+{
+	struct nodal_topology *t;
+	char buf[64];
+	cr_assert_eq(nodal_topology_load(shared_path("conformance/xml/variants/T09-memoryless-cpu-node.disallowed.xml"), &t),
+	             0, "%s", nodal_last_error());
+	const char *want[] = { "0 2 3", "3 0 2", "2 3 0", "3 2 0" };
+	cr_assert(t->nodes[1].present && t->nodes[1].has_cpus && !t->nodes[1].has_memory);
+	for (int n = 0; n < 4; n++) {
+		list_str(t, n, buf, sizeof(buf));
+		cr_assert_str_eq(buf, want[n], "disallowed variant, node %d: %s, kernel %s", n, buf, want[n]);
+	}
+	nodal_topology_free(t);
+
+	cr_assert_eq(
+		nodal_topology_load(shared_path("conformance/xml/variants/T09-memoryless-cpu-node.package-only.xml"), &t),
+		0, "%s", nodal_last_error());
+	cr_assert(!t->nodes[1].present);
+	cr_assert_eq(nodal_cpu_to_node(t, 1), 2, "PU 1 goes to the lowest of the Machine-level nodes 2, 3");
+	nodal_topology_free(t);
+}
+
 Test(topology, synthetic_strings)
 {
 	struct nodal_topology *t;
@@ -273,6 +308,31 @@ Test(topology, this_machine)
 	cr_assert_gt(t->nodes[first].free_bytes, 0, "free memory is read on this machine");
 	cr_assert_leq(t->nodes[first].free_bytes, t->nodes[first].memory_bytes);
 	check_lists(t, "this machine");
+	nodal_topology_free(t);
+}
+
+/* hwloc's own environment can redirect discovery (hwloc has no way to refuse it):
+ * the source then names it instead of claiming this machine, and free memory is not
+ * read from this machine's sysfs. */
+Test(topology, hwloc_environment_is_named)
+{
+	struct nodal_topology *t;
+	const char *xml = shared_path("topologies/xml/fs-256ia64-64n2s2c.xml");
+	setenv("HWLOC_XMLFILE", xml, 1);
+	int err = nodal_topology_load(NULL, &t);
+	unsetenv("HWLOC_XMLFILE");
+	cr_assert_eq(err, 0, "%s", nodal_last_error());
+	cr_assert(strstr(t->source, "HWLOC_XMLFILE="), "source '%s'", t->source);
+	cr_assert(strstr(t->source, "not this machine"), "source '%s'", t->source);
+	cr_assert_eq(nodes_weight(&t->online), 64);
+	cr_assert_eq(t->nodes[0].free_bytes, 0);
+	nodal_topology_free(t);
+	/* NODAL_TOPOLOGY wins over hwloc's environment */
+	setenv("HWLOC_XMLFILE", xml, 1);
+	err = nodal_topology_load("synthetic:node:3 pu:1", &t);
+	unsetenv("HWLOC_XMLFILE");
+	cr_assert_eq(err, 0, "%s", nodal_last_error());
+	cr_assert_eq(nodes_weight(&t->online), 3);
 	nodal_topology_free(t);
 }
 
