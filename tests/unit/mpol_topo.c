@@ -128,11 +128,14 @@ struct nodal_topology *mt_get(const char *name)
 		return make(4, "0-3", "0-1", "0,2-3", "", l, d);
 	}
 	if (!strcmp(name, "private")) {
+		/* 2 is near 0, 3 near 1: the kernel's lists minus the private nodes */
 		static const char *const l[] = { "0 1", "1 0", "2 0 1", "3 1 0" };
-		return make(4, "0-3", "0-1", "0-3", "2-3", l, NULL);
+		static const uint8_t d[] = { 10, 20, 15, 25, 20, 10, 25, 15, 15, 25, 10, 20, 25, 15, 20, 10 };
+		return make(4, "0-3", "0-1", "0-3", "2-3", l, d);
 	}
 	if (!strcmp(name, "sparse")) {
-		static const char *const l[] = { "0 2 5", "", "2 0 5", "", "", "5 2 0" };
+		/* equal distances: the kernel's (n < N) tie-break puts higher ids first */
+		static const char *const l[] = { "0 2 5", "", "2 5 0", "", "", "5 0 2" };
 		return make(6, "0,2,5", "0,2", "0,2,5", "", l, NULL);
 	}
 	if (!strcmp(name, "n64"))
@@ -151,4 +154,29 @@ void mt_free(struct nodal_topology *t)
 	free(t->distance);
 	free(t->nodes);
 	free(t);
+}
+
+void mt_desc(const struct nodal_topology *t, struct nodal_topology_desc *d)
+{
+	static int ids[NODAL_MAX_NUMNODES], ncpus[NODAL_MAX_NUMNODES];
+	static uint64_t mem[NODAL_MAX_NUMNODES];
+	static uint8_t dist[64 * 64];
+	int k = 0, n;
+	memset(d, 0, sizeof(*d));
+	for_each_node_mask(n, &t->possible)
+	{
+		ids[k] = n;
+		ncpus[k] = node_isset(n, &t->cpu) ? 1 : 0;
+		mem[k] = node_isset(n, &t->memory) ? (UINT64_C(1) << 30) : 0;
+		k++;
+	}
+	for (int a = 0; a < k; a++)
+		for (int b = 0; b < k; b++)
+			dist[a * k + b] = (uint8_t)nodal_node_distance(t, ids[a], ids[b]);
+	d->nr_nodes = k;
+	d->ids = ids;
+	d->distance = dist;
+	d->memory_bytes = mem;
+	d->ncpus = ncpus;
+	d->name = t->source;
 }

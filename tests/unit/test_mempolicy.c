@@ -9,6 +9,8 @@
 
 #include <errno.h>
 
+#include "fallback.h"
+
 /* ---- literal candidate orders ---------------------------------------------------- */
 
 struct lit {
@@ -75,7 +77,7 @@ static const struct lit lits[] = {
 	{ "private", NODAL_MPOL_BIND, 0, "0-1", -1, "0-3", 1, NULL, NULL, "1 0" },
 	{ "private", NODAL_MPOL_INTERLEAVE, 0, "0-1", -1, "2-3", 0, NULL, NULL, "" }, /* never falls onto 2,3 */
 	/* sparse ids 0,2,5 */
-	{ "sparse", NODAL_MPOL_INTERLEAVE, 0, "2,5", -1, "0,2,5", 0, NULL, NULL, "2 0 5" },
+	{ "sparse", NODAL_MPOL_INTERLEAVE, 0, "2,5", -1, "0,2,5", 0, NULL, NULL, "2 5 0" },
 	{ "sparse", NODAL_MPOL_BIND, 0, "5", -1, "0,2,5", 2, NULL, NULL, "5" },
 	{ "sparse", NODAL_MPOL_PREFERRED_MANY, RELATIVE, "1", -1, "0,2,5", 0, NULL, NULL, "2 0 5" },
 };
@@ -512,4 +514,34 @@ Test(mempolicy, ops_table)
 	cr_expect_eq(NODAL_F_STATIC, 1u << 15);
 	cr_expect_eq(NODAL_F_RELATIVE, 1u << 14);
 	cr_expect_eq(NODAL_F_NUMA_BALANCING, 1u << 13);
+}
+
+/* The hand-built machines' lists are the ones fallback.c builds for the same machine
+ * (kernel kind; the private machine with its private nodes; n64 by distance). */
+Test(mempolicy, hand_built_lists_match_fallback_c)
+{
+	for (const char *const *name = mt_names; *name; name++) {
+		struct nodal_topology *h = mt_get(*name), *f;
+		struct nodal_topology_desc d;
+		mt_desc(h, &d);
+		cr_assert_eq(nodal_topology_from_desc(&d, &f), 0, "%s: %s", *name, nodal_last_error());
+		enum nodal_fallback_kind kind = strcmp(*name, "n64") ? NODAL_FALLBACK_KERNEL : NODAL_FALLBACK_DISTANCE;
+		cr_assert_eq(nodal_fallback_build(f, kind, &h->private_nodes), 0, "%s: %s", *name, nodal_last_error());
+		cr_assert_eq(f->nr_node_ids, h->nr_node_ids, "%s", *name);
+		cr_assert(nodes_equal(&f->memory, &h->memory) && nodes_equal(&f->cpu, &h->cpu), "%s", *name);
+		for (int n = 0; n < h->nr_node_ids; n++) {
+			int hl[NODAL_MAX_NUMNODES], fl[NODAL_MAX_NUMNODES], fn;
+			const uint16_t *l = nodal_fallback_list(f, n, &fn);
+			for (int i = 0; i < fn; i++)
+				fl[i] = l[i];
+			for (int i = 0; i < h->fallback_len[n]; i++)
+				hl[i] = h->fallback[n][i];
+			char hs[512], fs[512];
+			mt_format_order(hl, h->fallback_len[n], hs, sizeof(hs));
+			mt_format_order(fl, fn, fs, sizeof(fs));
+			cr_expect_str_eq(hs, fs, "%s node %d: hand-built '%s', fallback.c '%s'", *name, n, hs, fs);
+		}
+		nodal_topology_free(f);
+		mt_free(h);
+	}
 }

@@ -7,6 +7,8 @@
  */
 #include "mpol_test.h"
 
+#include "fallback.h"
+
 #include <errno.h>
 
 struct model {
@@ -23,22 +25,22 @@ static bool may_name_private(int mode, unsigned flags)
 
 /* DESIGN.md "Validation mirrors the kernel" + the private-node rule. */
 static struct model model_new(const struct nodal_topology *t, int mode, unsigned flags, const nodemask_t *user,
-			      const nodemask_t *allowed, int home)
+                              const nodemask_t *allowed, int home)
 {
-	struct model m = { .err = 0, .mode = mode };
+	struct model m = {.err = 0, .mode = mode};
 	nodemask_t bad, priv;
 	bool nb_ok = mode == NODAL_MPOL_BIND || mode == NODAL_MPOL_PREFERRED_MANY;
 	if ((flags & STATIC) && (flags & RELATIVE))
-		return (struct model){ .err = EINVAL };
+		return (struct model){.err = EINVAL};
 	if ((flags & NUMA_BAL) && !nb_ok)
-		return (struct model){ .err = EINVAL };
+		return (struct model){.err = EINVAL};
 	if (!(flags & RELATIVE)) {
 		nodes_andnot(&bad, user, &t->possible);
 		if (!nodes_empty(&bad))
-			return (struct model){ .err = EINVAL };
+			return (struct model){.err = EINVAL};
 		nodes_and(&priv, user, &t->private_nodes);
 		if (!nodes_empty(&priv) && !may_name_private(mode, flags))
-			return (struct model){ .err = EINVAL };
+			return (struct model){.err = EINVAL};
 	}
 	nodes_clear(&m.named_private);
 	if (may_name_private(mode, flags))
@@ -47,14 +49,14 @@ static struct model model_new(const struct nodal_topology *t, int mode, unsigned
 	bool empty = nodes_empty(user);
 	if (mode == NODAL_MPOL_DEFAULT) {
 		if (!empty)
-			return (struct model){ .err = EINVAL };
+			return (struct model){.err = EINVAL};
 	} else if (mode == NODAL_MPOL_LOCAL || (mode == NODAL_MPOL_PREFERRED && empty)) {
 		if (!empty || (flags & (STATIC | RELATIVE)))
-			return (struct model){ .err = EINVAL };
+			return (struct model){.err = EINVAL};
 		m.mode = NODAL_MPOL_LOCAL;
 	} else {
 		if (empty)
-			return (struct model){ .err = EINVAL };
+			return (struct model){.err = EINVAL};
 		nodemask_t mems, eff;
 		nodes_andnot(&mems, allowed, &m.forbidden);
 		nodes_and(&mems, &mems, &t->memory);
@@ -63,7 +65,7 @@ static struct model model_new(const struct nodal_topology *t, int mode, unsigned
 		else
 			nodes_and(&eff, user, &mems);
 		if (nodes_empty(&eff))
-			return (struct model){ .err = EINVAL };
+			return (struct model){.err = EINVAL};
 		if (mode == NODAL_MPOL_PREFERRED) {
 			nodes_clear(&m.nodes);
 			node_set(first_node(&eff), &m.nodes);
@@ -73,11 +75,11 @@ static struct model model_new(const struct nodal_topology *t, int mode, unsigned
 	}
 	if (home >= 0) {
 		if (home >= t->nr_node_ids || !node_isset(home, &t->online))
-			return (struct model){ .err = EINVAL };
+			return (struct model){.err = EINVAL};
 		if (m.mode != NODAL_MPOL_BIND && m.mode != NODAL_MPOL_PREFERRED_MANY)
-			return (struct model){ .err = EOPNOTSUPP };
+			return (struct model){.err = EOPNOTSUPP};
 		if (node_isset(home, &m.forbidden))
-			return (struct model){ .err = EINVAL };
+			return (struct model){.err = EINVAL};
 	}
 	return m;
 }
@@ -95,7 +97,7 @@ static int list_owner(const struct nodal_topology *t, int start, int local)
 
 /* DESIGN.md's resolution table, for a fresh interleave cursor. */
 static int model_cands(const struct nodal_topology *t, const struct model *m, int home, const nodemask_t *allowed,
-		       int local, const nodemask_t *full, const nodemask_t *pressure, int *out)
+                       int local, const nodemask_t *full, const nodemask_t *pressure, int *out)
 {
 	int n = 0, start;
 	nodemask_t usable, in;
@@ -200,100 +202,134 @@ static int allowed_for(const struct nodal_topology *t, nodemask_t *out)
 	return k;
 }
 
-Test(mpol_model, every_mode_flags_topology)
+struct tally {
+	long policies, refusals, walks;
+};
+
+static void sweep_one(const struct nodal_topology *t, const char *name, int mode, unsigned fl, const nodemask_t *mask,
+                      const nodemask_t *allowed, int nallowed, int ai, int home, struct tally *tally)
 {
-	static const unsigned flagsets[] = { 0, STATIC, RELATIVE, NUMA_BAL, STATIC | NUMA_BAL, RELATIVE | NUMA_BAL,
-					     STATIC | RELATIVE };
-	long policies = 0, walks = 0, refusals = 0;
+	struct nodal_policy_spec s = MT_SPEC(mode, fl, "", home);
+	s.nodes = (*mask);
+	s.has_nodes = !nodes_empty(mask);
+	struct nodal_mpol_env env = {.topo = t, .allowed = allowed[ai]};
+	struct nodal_mempolicy *p = NULL;
+	int err = nodal_mpol_new(&s, &env, &p);
+	struct model m = model_new(t, mode, fl, mask, &allowed[ai], home);
+	char mb[64];
+	test_format_mask(mask, mb, sizeof(mb));
+	if (err != m.err)
+		cr_assert_fail("%s mode %d flags %#x mask %s allowed#%d home %d: "
+		               "errno %d, model %d (%s)",
+		               name, mode, fl, mb, ai, home, err, m.err, nodal_last_error());
+	if (err) {
+		tally->refusals++;
+		return;
+	}
+	tally->policies++;
+	if (p->mode != m.mode || !nodes_equal(&p->nodes, &m.nodes))
+		cr_assert_fail("%s mode %d mask %s: effective nodes differ", name, mode, mb);
+	/* contexts */
+	for (int local = 0; local < t->nr_node_ids; local++) {
+		if (!t->fallback_len[local])
+			continue;
+		for (int ci = 0; ci < nallowed; ci++)
+			for (int fu = 0; fu < 3; fu++)
+				for (int pr = 0; pr < 2; pr++) {
+					nodemask_t full = NODE_MASK_NONE, press = NODE_MASK_NONE;
+					if (fu == 1)
+						node_set(local, &full);
+					if (fu == 2 && !nodes_empty(&m.nodes))
+						node_set(first_node(&m.nodes), &full);
+					if (pr)
+						press = m.nodes;
+					struct nodal_mpol_ctx ctx = {.topo = t,
+					                             .allowed = &allowed[ci],
+					                             .full = &full,
+					                             .pressure = &press,
+					                             .local_node = local};
+					int got[NODAL_MAX_NUMNODES], want[NODAL_MAX_NUMNODES];
+					int ng = nodal_mpol_candidates(p, &ctx, got, NODAL_MAX_NUMNODES);
+					int nw =
+					    model_cands(t, &m, p->home_node, &allowed[ci], local, &full, &press, want);
+					char gs[256], ws[256];
+					mt_format_order(got, ng, gs, sizeof(gs));
+					mt_format_order(want, nw, ws, sizeof(ws));
+					if (strcmp(gs, ws))
+						cr_assert_fail("%s mode %d flags %#x mask %s "
+						               "home %d local %d allowed#%d "
+						               "full %d pressure %d: '%s' vs "
+						               "model '%s'",
+						               name, mode, fl, mb, p->home_node, local, ci, fu, pr, gs,
+						               ws);
+					tally->walks++;
+				}
+	}
+	nodal_mpol_free(p);
+}
+
+static void sweep(const struct nodal_topology *t, const char *name, struct tally *tally)
+{
+	static const unsigned flagsets[] = {
+	    0, STATIC, RELATIVE, NUMA_BAL, STATIC | NUMA_BAL, RELATIVE | NUMA_BAL, STATIC | RELATIVE};
+	nodemask_t masks[64], allowed[4];
+	int nmask = masks_for(t, masks), nallowed = allowed_for(t, allowed);
+	int homes[] = {-1, first_node(&t->possible), last_node(&t->possible)};
+	for (int mode = 0; mode < NODAL_MODE_COUNT; mode++)
+		for (size_t fi = 0; fi < sizeof(flagsets) / sizeof(flagsets[0]); fi++)
+			for (int mi = 0; mi < nmask; mi++)
+				for (int ai = 0; ai < nallowed; ai++)
+					for (int hi = 0; hi < 3; hi++)
+						sweep_one(t, name, mode, flagsets[fi], &masks[mi], allowed, nallowed,
+						          ai, homes[hi], tally);
+}
+
+Test(mpol_model, every_mode_flags_hand_built_topology)
+{
+	struct tally tally = {0};
 	for (const char *const *name = mt_names; *name; name++) {
 		if (!strcmp(*name, "n64"))
-			continue; /* covered by the bench; its masks add nothing here */
+			continue; /* the bench's machine; its masks add nothing here */
 		struct nodal_topology *t = mt_get(*name);
-		nodemask_t masks[64], allowed[4];
-		int nmask = masks_for(t, masks), nallowed = allowed_for(t, allowed);
-		int homes[] = { -1, first_node(&t->possible), last_node(&t->possible) };
-		for (int mode = 0; mode < NODAL_MODE_COUNT; mode++)
-			for (size_t fi = 0; fi < sizeof(flagsets) / sizeof(flagsets[0]); fi++)
-				for (int mi = 0; mi < nmask; mi++)
-					for (int ai = 0; ai < nallowed; ai++)
-						for (int hi = 0; hi < 3; hi++) {
-							unsigned fl = flagsets[fi];
-							struct nodal_policy_spec s = MT_SPEC(mode, fl, "", homes[hi]);
-							s.nodes = masks[mi];
-							s.has_nodes = !nodes_empty(&masks[mi]);
-							struct nodal_mpol_env env = { .topo = t, .allowed = allowed[ai] };
-							struct nodal_mempolicy *p = NULL;
-							int err = nodal_mpol_new(&s, &env, &p);
-							struct model m = model_new(t, mode, fl, &masks[mi], &allowed[ai],
-										   homes[hi]);
-							char mb[64];
-							test_format_mask(&masks[mi], mb, sizeof(mb));
-							if (err != m.err)
-								cr_assert_fail(
-								     "%s mode %d flags %#x mask %s allowed#%d home %d: "
-								     "errno %d, model %d (%s)",
-								     *name, mode, fl, mb, ai, homes[hi], err, m.err,
-								     nodal_last_error());
-							if (err) {
-								refusals++;
-								continue;
-							}
-							policies++;
-							if (p->mode != m.mode || !nodes_equal(&p->nodes, &m.nodes))
-								cr_assert_fail(
-								  "%s mode %d mask %s: effective nodes differ", *name,
-								  mode, mb);
-							/* contexts */
-							for (int local = 0; local < t->nr_node_ids; local++) {
-								if (!t->fallback_len[local])
-									continue;
-								for (int ci = 0; ci < nallowed; ci++)
-									for (int fu = 0; fu < 3; fu++)
-										for (int pr = 0; pr < 2; pr++) {
-											nodemask_t full = NODE_MASK_NONE,
-												   press = NODE_MASK_NONE;
-											if (fu == 1)
-												node_set(local, &full);
-											if (fu == 2 && !nodes_empty(&m.nodes))
-												node_set(first_node(&m.nodes),
-													 &full);
-											if (pr)
-												press = m.nodes;
-											struct nodal_mpol_ctx ctx = {
-												.topo = t,
-												.allowed = &allowed[ci],
-												.full = &full,
-												.pressure = &press,
-												.local_node = local
-											};
-											int got[NODAL_MAX_NUMNODES],
-												want[NODAL_MAX_NUMNODES];
-											int ng = nodal_mpol_candidates(
-												p, &ctx, got, NODAL_MAX_NUMNODES);
-											int nw = model_cands(
-												t, &m, p->home_node,
-												&allowed[ci], local, &full,
-												&press, want);
-											char gs[256], ws[256];
-											mt_format_order(got, ng, gs, sizeof(gs));
-											mt_format_order(want, nw, ws, sizeof(ws));
-											if (strcmp(gs, ws))
-												cr_assert_fail(
-												"%s mode %d flags %#x mask %s "
-												"home %d local %d allowed#%d "
-												"full %d pressure %d: '%s' vs "
-												"model '%s'",
-												*name, mode, fl, mb, p->home_node,
-												local, ci, fu, pr, gs, ws);
-											walks++;
-										}
-							}
-							nodal_mpol_free(p);
-						}
+		sweep(t, *name, &tally);
 		mt_free(t);
 	}
-	cr_log_info("%ld policies, %ld refusals, %ld candidate orders compared", policies, refusals, walks);
-	cr_assert_gt(policies, 1000);
-	cr_assert_gt(refusals, 1000);
-	cr_assert_gt(walks, 100000);
+	cr_log_info("%ld policies, %ld refusals, %ld candidate orders compared", tally.policies, tally.refusals,
+	            tally.walks);
+	cr_assert_gt(tally.policies, 1000);
+	cr_assert_gt(tally.refusals, 1000);
+	cr_assert_gt(tally.walks, 100000);
+}
+
+/* The same on the conformance machines as nodal_topology_load() reads them (hwloc XML,
+ * fallback.c's boot lists), and rebuilt for hotplug with their last memory node private. */
+Test(mpol_model, every_mode_flags_conformance_xml)
+{
+	static const char *const xmls[] = {
+	    "T01-two-node",     "T03-four-equal-2cpuless", "T04-line-cpu-on-pxm2",    "T05-8n-2socket-16-32",
+	    "T07-asymmetric-4", "T08-cpuless-plus1",       "T09-memoryless-cpu-node", "T10-possible-offline-node",
+	    "T13-3n-triangle"};
+	struct tally tally = {0};
+	int machines = 0;
+	for (size_t i = 0; i < sizeof(xmls) / sizeof(xmls[0]); i++) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "conformance/xml/%s.xml", xmls[i]);
+		struct nodal_topology *t;
+		cr_assert_eq(nodal_topology_load(shared_path(rel), &t), 0, "%s: %s", rel, nodal_last_error());
+		/* the boot lists as loaded; then the run-time rebuild with a private node */
+		for (int variant = 0; variant < 2; variant++) {
+			if (variant) {
+				nodemask_t p = NODE_MASK_NONE;
+				node_set(last_node(&t->memory), &p);
+				cr_assert_eq(nodal_fallback_build(t, NODAL_FALLBACK_KERNEL_HOTPLUG, &p), 0, "%s",
+				             nodal_last_error());
+			}
+			sweep(t, xmls[i], &tally);
+			machines++;
+		}
+		nodal_topology_free(t);
+	}
+	cr_log_info("%d machines: %ld policies, %ld refusals, %ld candidate orders compared", machines, tally.policies,
+	            tally.refusals, tally.walks);
+	cr_assert_gt(tally.walks, 100000);
 }
