@@ -78,7 +78,7 @@ static int parse_item(const struct nodal_perr *e, const char *s, const char *end
                       bool relative, const char *follow, nodemask_t *out)
 {
 	const char *p = s;
-	long lo, hi, stride = 1;
+	long lo = 0, hi = 0, stride = 1;
 	char expect[96];
 	int err;
 
@@ -195,7 +195,7 @@ int nodal_node_parse_span(const struct nodal_perr *e, const char *s, const char 
                           const struct nodal_nodelist_ctx *ctx, int *node)
 {
 	const char *p = s;
-	long v;
+	long v = 0;
 	int err;
 	if ((err = parse_num(e, &p, end, "a node number", &v)))
 		return err;
@@ -227,7 +227,7 @@ int nodal_weights_parse_span(const struct nodal_perr *e, const char *s, const ch
 		const char *ie = find(p, end, ',');
 		const char *star = find(p, ie, '*');
 		nodemask_t m = NODE_MASK_NONE;
-		long w;
+		long w = 0;
 		if (ie == p)
 			return nodal_parse_unexpected(e, p, end, "a node number");
 		if (*p == '!' || *p == '+')

@@ -48,7 +48,7 @@ static int parse_node_limit(struct nodal_config *cfg, const char *v, const struc
 	for (;;) {
 		const char *ie = find(p, end, ','), *colon = find(p, ie, ':');
 		nodemask_t m;
-		uint64_t size;
+		uint64_t size = 0;
 		if (ie == p)
 			return nodal_parse_unexpected(&e, p, end, "NODES:SIZE");
 		if (colon == p)
@@ -80,7 +80,7 @@ static int parse_node_limit(struct nodal_config *cfg, const char *v, const struc
 
 static int parse_size_into(uint64_t *dst, const char *v)
 {
-	uint64_t x;
+	uint64_t x = 0;
 	int err = nodal_size_parse(v, &x);
 	if (!err)
 		*dst = x;
@@ -156,7 +156,7 @@ static int parse_os(struct nodal_config *cfg, const char *v, const struct nodal_
 
 static int parse_migrate(struct nodal_config *cfg, const char *v, const struct nodal_nodelist_ctx *ctx)
 {
-	unsigned long x;
+	unsigned long x = 0;
 	int err = parse_uint("NODAL_MIGRATE", v, 0, 1, &x);
 	if (!err)
 		cfg->migrate = x;
@@ -165,7 +165,7 @@ static int parse_migrate(struct nodal_config *cfg, const char *v, const struct n
 
 static int parse_rebind_interval(struct nodal_config *cfg, const char *v, const struct nodal_nodelist_ctx *ctx)
 {
-	unsigned long x;
+	unsigned long x = 0;
 	int err = parse_uint("NODAL_REBIND_INTERVAL_MS", v, 0, 3600000, &x);
 	if (!err)
 		cfg->rebind_interval_ms = (unsigned)x;
@@ -174,7 +174,7 @@ static int parse_rebind_interval(struct nodal_config *cfg, const char *v, const 
 
 static int parse_verbose(struct nodal_config *cfg, const char *v, const struct nodal_nodelist_ctx *ctx)
 {
-	unsigned long x;
+	unsigned long x = 0;
 	int err = parse_uint("NODAL_VERBOSE", v, 0, 2, &x);
 	if (!err)
 		cfg->verbose = (int)x;
@@ -349,7 +349,7 @@ const char *nodal_option_suggest(const char *name)
 {
 	static const char prefix[] = "NODAL_";
 	size_t pl = sizeof(prefix) - 1;
-	if (strncmp(name, prefix, pl))
+	if (strncmp(name, prefix, pl) != 0)
 		return NULL;
 	const char *best = NULL;
 	int best_d = 1000;
@@ -421,15 +421,15 @@ int nodal_option_parse(struct nodal_config *cfg, enum nodal_option_id id, const 
 	return 0;
 }
 
-/* The value for a message: one line (non-printables as \xNN), at most 200 characters. */
+/* The value for a message: one line (non-printables as \xNN), at most 160 bytes. */
 static const char *printable(char *buf, size_t len, const char *v)
 {
-	return nodal_tok_n(buf, len, v, v + strlen(v), 200);
+	return nodal_tok_n(buf, len, v, v + strlen(v), 150);
 }
 
 static void report(enum nodal_option_id id, const char *value)
 {
-	char v[NODAL_MSG_MAX];
+	char v[160];
 	const struct nodal_option *o = &nodal_options[id];
 	nodal_msg("%s='%s': %s (expected %s); using the default '%s'", o->name, printable(v, sizeof(v), value),
 	          nodal_parse_reason(), o->expected, o->def);
@@ -461,7 +461,7 @@ int nodal_config_load_env(struct nodal_config *cfg, char *const *envp, const str
 		char name[64];
 		const char *eq = strchr(*e, '=');
 		size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
-		if (strncmp(*e, prefix, sizeof(prefix) - 1))
+		if (strncmp(*e, prefix, sizeof(prefix) - 1) != 0)
 			continue;
 		nodal_tok(name, sizeof(name), *e, *e + n);
 		bool known = false;

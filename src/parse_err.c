@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "msg.h"
 
@@ -17,7 +18,11 @@ int nodal_parse_fail(const struct nodal_perr *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	nodal_vfmt(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	nodal_set_error("%s '%s': %s", e->kind, e->whole, reason);
+	/* The input is shown escaped (one line, whatever it holds) and capped at 120 bytes so
+	 * that the reason, with its position, always fits in the message. */
+	char whole[120];
+	nodal_tok_n(whole, sizeof(whole), e->whole, e->whole + strlen(e->whole), 100);
+	nodal_set_error("%s '%s': %s", e->kind, whole, reason);
 	return EINVAL;
 }
 
@@ -35,14 +40,12 @@ const char *nodal_tok_n(char *buf, size_t len, const char *s, const char *end, i
 {
 	size_t o = 0;
 	int n = 0;
-	for (const char *p = s; p < end && o + 5 < len; p++, n++) {
+	const char *p = s;
+	if (!len)
+		return buf;
+	/* each character takes at most 4 bytes (\xNN); keep room for "..." and the NUL */
+	for (; p < end && n < max && o + 4 + 3 + 1 <= len; p++, n++) {
 		unsigned char c = (unsigned char)*p;
-		if (n == max) {
-			buf[o++] = '.';
-			buf[o++] = '.';
-			buf[o++] = '.';
-			break;
-		}
 		if (c >= 0x20 && c < 0x7f) {
 			buf[o++] = (char)c;
 		} else {
@@ -52,8 +55,11 @@ const char *nodal_tok_n(char *buf, size_t len, const char *s, const char *end, i
 			buf[o++] = "0123456789abcdef"[c & 15];
 		}
 	}
-	if (len)
-		buf[o < len ? o : len - 1] = '\0';
+	if (p < end && o + 3 + 1 <= len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
 	return buf;
 }
 

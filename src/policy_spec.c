@@ -141,7 +141,7 @@ static int policy_parse_span(const struct nodal_perr *e, const char *s, const ch
 	if (slash < end) {
 		static const char home[] = "/home=";
 		size_t hl = sizeof(home) - 1;
-		if ((size_t)(end - slash) < hl || memcmp(slash, home, hl)) {
+		if ((size_t)(end - slash) < hl || memcmp(slash, home, hl) != 0) {
 			const char *q = slash + 1;
 			while (q < end && is_word(*q))
 				q++;

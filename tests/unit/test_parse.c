@@ -13,6 +13,7 @@
 #include "msg.h"
 #include "nodal.h"
 #include "nodelist.h"
+#include "parse_err.h"
 #include "policy_spec.h"
 #include "libnuma_ref.h"
 
@@ -313,7 +314,10 @@ Test(parse, malformed_inputs_exact_messages)
 		const char *label;
 		char want[NODAL_MSG_MAX];
 		cr_assert_eq(parse_kind(t->kind, t->input, &c, &label), EINVAL, "%s '%s' was accepted", t->kind, t->input);
-		nodal_fmt(want, sizeof(want), "%s '%s': %s", label, t->input, t->reason);
+		char shown[120]; /* inputs are shown escaped and capped at 100 characters */
+		nodal_tok_n(shown, sizeof(shown), t->input, t->input + strlen(t->input), 100);
+		cr_assert(strlen(t->input) > 100 || !strcmp(shown, t->input));
+		nodal_fmt(want, sizeof(want), "%s '%s': %s", label, shown, t->reason);
 		cr_assert_str_eq(nodal_last_error(), want, "%s '%s'", t->kind, t->input);
 		cr_assert(!strchr(nodal_last_error(), '\n'), "message is not one line");
 		cr_assert(strstr(t->reason, "position"), "message without a position: %s", t->reason);
@@ -685,6 +689,41 @@ Test(parse, random_text_parses_or_fails_cleanly)
 		}
 	}
 	cr_assert_gt(ok, 100, "only %d random strings parsed; the generator is too weak", ok);
+}
+
+/* Inputs libFuzzer found (tests/fuzz): the whole input used to be printed raw, so a
+ * newline broke the one-line promise, and a long non-printable input pushed the position
+ * out of the capped message. Inputs are now shown escaped and capped. */
+static const char fuzz_long[] = "0gbI"
+	"\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6"
+	"\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6"
+	"\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xff\xff\xff\xff\xff\xff\xff"
+	"\xff\xff\xff\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6"
+	"\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6\xe6";
+
+Test(parse, fuzz_found_inputs)
+{
+	struct nodal_nodelist_ctx c = ctx8();
+	nodemask_t m;
+	cr_assert_eq(sizeof(fuzz_long) - 1, 110);
+	cr_assert_eq(nodal_policy_rules_parse("\n", &c, &rules), EINVAL);
+	cr_assert_str_eq(nodal_last_error(), "policy rules '\\x0a': unexpected '\\x0a' at position 1 (expected a mode: "
+	                                     "default, local, preferred, preferred-many, bind, interleave, "
+	                                     "weighted-interleave)");
+	cr_assert_eq(nodal_nodelist_parse(fuzz_long, &c, &m, NULL), EINVAL);
+	cr_assert_str_eq(nodal_last_error(),
+	                 "node list '0gbI\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6"
+	                 "\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6\\xe6...': unexpected 'gbI' at position 2 "
+	                 "(expected '-' (range) or ',' or the end of the list)");
+	for (int k = 0; k < 5; k++) {
+		const char *label;
+		cr_assert_eq(parse_kind((const char *[]){ "nodelist", "policy", "rules", "size", "weights" }[k], fuzz_long,
+		                        &c, &label),
+		             EINVAL);
+		cr_assert(!strchr(nodal_last_error(), '\n'));
+		cr_assert(strstr(nodal_last_error(), "position"), "%s", nodal_last_error());
+		cr_assert_lt(strlen(nodal_last_error()), NODAL_MSG_MAX - 4, "message was truncated");
+	}
 }
 
 /* ---- agreement with libnuma ------------------------------------------------------- */
