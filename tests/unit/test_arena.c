@@ -147,7 +147,9 @@ Test(arena, strict_placement_no_cross_arena_object)
 			p[i] = nodal_arena_alloc(want[i], sz, 0, false);
 			cr_assert_not_null(p[i]);
 			cr_assert_eq(nodal_arena_node_of(p[i]), want[i], "round %d obj %d size %zu", round, i, sz);
+			cr_assert_geq(nodal_arena_usize(p[i]), sz);
 			assert_bound(p[i], want[i]);
+			memset(p[i], 0x5a, sz);
 		}
 		for (int i = N - 1; i > 0; i--) {
 			int j = rand() % (i + 1);
@@ -533,4 +535,36 @@ Test(arena, fork_child_keeps_working)
 	}
 	stop = 1;
 	pthread_join(th, NULL);
+}
+
+/* Objects of other nodes freed by this thread (sized or not) are reused for the next
+ * allocations on their node only, with a usable size that covers every request. */
+Test(arena, other_node_reuse_is_per_node_and_size)
+{
+	boot4();
+	(void)nodal_arena_alloc(0, 8, 0, false); /* home: node 0 */
+	for (size_t sz = 1; sz <= 1100; sz += 7) {
+		void *a[3][40];
+		for (int node = 1; node < 4; node++)
+			for (int i = 0; i < 40; i++) {
+				a[node - 1][i] = nodal_arena_alloc(node, sz, 0, false);
+				cr_assert_eq(nodal_arena_node_of(a[node - 1][i]), node);
+			}
+		for (int node = 1; node < 4; node++)
+			for (int i = 0; i < 40; i++) {
+				if (i & 1)
+					nodal_arena_free_sized(a[node - 1][i], sz);
+				else
+					nodal_arena_free(a[node - 1][i]);
+			}
+		for (int k = 0; k < 120; k++) {
+			int node = 1 + k % 3;
+			size_t want = 1 + (sz * (size_t)(k + 1)) % 1100;
+			char *p = nodal_arena_alloc(node, want, 0, false);
+			cr_assert_eq(nodal_arena_node_of(p), node, "size %zu", want);
+			cr_assert_geq(nodal_arena_usize(p), want);
+			memset(p, 1, want);
+			nodal_arena_free(p);
+		}
+	}
 }
