@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential autoconf automake libtool pkg-config
       libjemalloc-dev libhwloc-dev libnuma-dev libcriterion-dev
-      hwloc-nox numactl python3 perl git
+      hwloc-nox numactl python3 perl git sqlite3
       qemu-system-x86 busybox-static zstd  # the last three: the VM tier (docs/vm-tier.md)
       dpkg-dev bzip2 xz-utils)  # dpkg-dev..: build-jemalloc.sh (Debian source package)
 missing=()

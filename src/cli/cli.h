@@ -16,6 +16,7 @@ struct cli_command {
 int cmd_options(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
 	{ "version", "print the version", cmd_version },
 	{ "options", "list the NODAL_* environment options (--markdown, --man)", cmd_options },
 	{ "topo", "show the nodes, distances and fallback lists", cmd_topo },
+	{ "run", "run a program with nodal's drop-in allocator and a policy", cmd_run },
 	{ "policy", "validate a policy, show its candidate nodes and what rebinding does", cmd_policy },
 };
 

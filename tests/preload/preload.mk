@@ -51,3 +51,5 @@ check_PROGRAMS += tests/preload/stats
 tests_preload_stats_SOURCES = tests/preload/stats.c
 tests_preload_stats_CFLAGS = $(PRELOAD_TEST_CFLAGS)
 PRELOAD_TESTS += tests/preload/stats.sh
+PRELOAD_TESTS += tests/preload/run.sh
+PRELOAD_TESTS += tests/preload/demo.sh

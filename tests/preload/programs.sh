@@ -1,6 +1,6 @@
 #!/bin/sh
-# Real programs under the preload library and a policy: each must print exactly what it
-# prints without nodal (stdout, stderr and exit status).
+# Real programs under `nodal run --policy=...` (the preload library and a policy): each
+# must print exactly what it prints without nodal (stdout, stderr and exit status).
 . "$top_srcdir/tests/preload/lib.sh"
 P="$top_srcdir/tests/preload/programs"
 POLICY="interleave:all@>=1M;local"
@@ -10,7 +10,7 @@ run_both() {
 	name=$1
 	shift
 	(cd "$WORK" && env -u LD_PRELOAD "$@" >"$WORK/$name.out0" 2>"$WORK/$name.err0"; echo "exit $?" >>"$WORK/$name.out0")
-	(cd "$WORK" && env LD_PRELOAD="$PRELOAD_LIB" NODAL_POLICY="$POLICY" "$@" >"$WORK/$name.out1" 2>"$WORK/$name.err1"; echo "exit $?" >>"$WORK/$name.out1")
+	(cd "$WORK" && env -u LD_PRELOAD "$NODAL" run --policy="$POLICY" -- "$@" >"$WORK/$name.out1" 2>"$WORK/$name.err1"; echo "exit $?" >>"$WORK/$name.out1")
 	cmp -s "$WORK/$name.out0" "$WORK/$name.out1" && cmp -s "$WORK/$name.err0" "$WORK/$name.err1"
 	rc=$?
 	ok $rc "$name: same output and exit status with and without nodal ($(tail -n 2 "$WORK/$name.out1" | head -n 1 | cut -c1-60))"
