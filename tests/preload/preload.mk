@@ -53,3 +53,9 @@ tests_preload_stats_CFLAGS = $(PRELOAD_TEST_CFLAGS)
 PRELOAD_TESTS += tests/preload/stats.sh
 PRELOAD_TESTS += tests/preload/run.sh
 PRELOAD_TESTS += tests/preload/demo.sh
+
+check_PROGRAMS += tests/preload/affinity
+tests_preload_affinity_SOURCES = tests/preload/affinity.c tests/preload/tap.h
+tests_preload_affinity_CFLAGS = $(PRELOAD_TEST_CFLAGS)
+tests_preload_affinity_LDADD = $(PRELOAD_TEST_LDADD)
+PRELOAD_TESTS += tests/preload/affinity.sh
