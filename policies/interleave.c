@@ -9,23 +9,33 @@
  */
 #include "mpol_impl.h"
 
-/* next_node_in() over nodes ∩ allowed (or the allowed nodes when that is empty). */
-int nodal_il_next(const struct nodal_mempolicy *pol, const nodemask_t *allowed, int prev)
+/* kernel next_node_in(prev, a & b & ~c) over the first @words words; -1 if that is empty.
+ * Bounded by the topology's node ids, so a 2-node machine scans one word, not 16. */
+static int next_in_words(int prev, const uint64_t *a, const uint64_t *b, const uint64_t *c, int words)
 {
-	int n = prev, first = -1;
-	for (;;) {
-		n = next_node_in(n, &pol->nodes);
-		if (n >= NODAL_MAX_NUMNODES || n == first)
-			break;
-		if (node_isset(n, allowed))
-			return n;
-		if (first < 0)
-			first = n;
+	unsigned start = (unsigned)(prev + 1);
+	for (int wrapped = 0; wrapped < 2; wrapped++) {
+		unsigned from = wrapped ? 0 : start;
+		for (unsigned w = from / 64; w < (unsigned)words; w++) {
+			uint64_t v = a[w] & b[w] & ~(c ? c[w] : 0);
+			if (w == from / 64 && from % 64)
+				v &= ~UINT64_C(0) << (from % 64);
+			if (v)
+				return (int)(w * 64 + (unsigned)__builtin_ctzll(v));
+		}
 	}
-	nodemask_t eff;
-	nodes_andnot(&eff, allowed, &pol->forbidden);
-	n = next_node_in(prev, &eff);
-	return n < NODAL_MAX_NUMNODES ? n : -1;
+	return -1;
+}
+
+/* next_node_in() over nodes ∩ allowed (or the allowed nodes when that is empty). */
+int nodal_il_next(const struct nodal_mempolicy *pol, const struct nodal_mpol_ctx *ctx, int prev)
+{
+	int words = (ctx->topo->nr_node_ids + 63) / 64;
+	const uint64_t *allowed = ctx->allowed->bits;
+	int n = next_in_words(prev, pol->nodes.bits, allowed, NULL, words);
+	if (n >= 0)
+		return n;
+	return next_in_words(prev, allowed, allowed, pol->forbidden.bits, words);
 }
 
 /* Is @n in the set nodal_il_next() walks? */
@@ -41,7 +51,7 @@ bool nodal_il_contains(const struct nodal_mempolicy *pol, const nodemask_t *allo
 static int interleave_first(struct nodal_mpol_iter *it)
 {
 	struct nodal_il_cursor *il = it->ctx->il;
-	int n = nodal_il_next(it->pol, it->ctx->allowed, il ? il->il_prev : -1);
+	int n = nodal_il_next(it->pol, it->ctx, il ? il->il_prev : -1);
 	if (n < 0)
 		return walk_stop(it);
 	if (il)

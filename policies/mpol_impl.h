@@ -58,7 +58,7 @@ int nodal_mpol_local_first(struct nodal_mpol_iter *it);
 int nodal_mpol_walk_next(struct nodal_mpol_iter *it);
 /* interleave.c: next_node_in() over the nodes an interleave currently uses, and whether
  * @n is one of them (shared by INTERLEAVE and WEIGHTED_INTERLEAVE); -1 when none. */
-int nodal_il_next(const struct nodal_mempolicy *pol, const nodemask_t *allowed, int prev);
+int nodal_il_next(const struct nodal_mempolicy *pol, const struct nodal_mpol_ctx *ctx, int prev);
 bool nodal_il_contains(const struct nodal_mempolicy *pol, const nodemask_t *allowed, int n);
 
 /* --- the walk ----------------------------------------------------------------------- */

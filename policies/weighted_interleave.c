@@ -35,11 +35,11 @@ static int wi_first(struct nodal_mpol_iter *it)
 	struct nodal_il_cursor *il = it->ctx->il;
 	int n;
 	if (!il) {
-		n = nodal_il_next(pol, allowed, -1);
+		n = nodal_il_next(pol, it->ctx, -1);
 	} else {
 		n = il->il_prev;
 		if (!il->il_weight || n < 0 || n >= NODAL_MAX_NUMNODES || !nodal_il_contains(pol, allowed, n)) {
-			n = nodal_il_next(pol, allowed, n < NODAL_MAX_NUMNODES ? n : -1);
+			n = nodal_il_next(pol, it->ctx, n < NODAL_MAX_NUMNODES ? n : -1);
 			if (n >= 0) {
 				il->il_prev = n;
 				il->il_weight = pol->weights[n] ? pol->weights[n] : 1;
