@@ -59,3 +59,15 @@ tests_preload_affinity_SOURCES = tests/preload/affinity.c tests/preload/tap.h
 tests_preload_affinity_CFLAGS = $(PRELOAD_TEST_CFLAGS)
 tests_preload_affinity_LDADD = $(PRELOAD_TEST_LDADD)
 PRELOAD_TESTS += tests/preload/affinity.sh
+
+# A C++ library dlopen'd late, like a Python extension.
+check_LTLIBRARIES += tests/preload/libplugin_cxx.la
+tests_preload_libplugin_cxx_la_SOURCES = tests/preload/plugin_cxx.cc
+tests_preload_libplugin_cxx_la_CXXFLAGS = $(NODAL_CXXFLAGS) -std=gnu++17
+tests_preload_libplugin_cxx_la_LIBADD = -ldl
+tests_preload_libplugin_cxx_la_LDFLAGS = -rpath $(abs_builddir)/tests/preload -avoid-version -module -shared
+check_PROGRAMS += tests/preload/plugin
+tests_preload_plugin_SOURCES = tests/preload/plugin.c tests/preload/tap.h
+tests_preload_plugin_CFLAGS = $(PRELOAD_TEST_CFLAGS)
+tests_preload_plugin_LDADD = $(PRELOAD_TEST_LDADD)
+PRELOAD_TESTS += tests/preload/plugin.sh
