@@ -40,13 +40,15 @@ bool nodal_arena_ready(void);
  * its limit. @align 0 = default (16). Sizes >= page_policy_min are the caller's
  * business (nodal_pages_*), but work here too. */
 void *nodal_arena_alloc(int node, size_t size, size_t align, bool zero);
-void nodal_arena_free(void *p);
+void nodal_arena_free(void *p); /* NULL and pointers that are not nodal's are ignored */
+/* @size must lie between the size asked for and nodal_arena_usize(p) (sized delete). */
 void nodal_arena_free_sized(void *p, size_t size);
 /* Resize keeping the node when possible (in place or on the same node); NULL + ENOMEM
  * leaves @p intact. */
 void *nodal_arena_realloc(void *p, size_t size);
 size_t nodal_arena_usize(const void *p);
-/* The node @p's memory was taken from, or -1 if @p is not nodal's. Lock-free. */
+/* The node @p's memory was taken from, or -1 if @p is not nodal's. Lock-free. For an
+ * interleaved page-policy mapping: its first node. */
 int nodal_arena_node_of(const void *p);
 
 /* Capacity: the set of nodes currently full (limit reached or below the watermark).

@@ -568,3 +568,67 @@ Test(arena, other_node_reuse_is_per_node_and_size)
 		}
 	}
 }
+
+/* Threads allocate on every node and free each other's objects through a shared pool:
+ * placement stays exact, and once every thread has exited all counts balance. */
+#define POOL 4096
+static void *pool[POOL];
+static int pool_node[POOL];
+static size_t pool_size[POOL];
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *stress(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	rec_set_thread_node((int)(seed % 4));
+	for (int i = 0; i < 20000; i++) {
+		int node = (int)(rand_r(&seed) % 4);
+		size_t sz = sizes[rand_r(&seed) % (NSIZES - 4)];
+		void *p = nodal_arena_alloc(node, sz, 0, false);
+		if (!p || nodal_arena_node_of(p) != node)
+			return (void *)1;
+		unsigned slot = rand_r(&seed) % POOL;
+		pthread_mutex_lock(&pool_lock);
+		void *old = pool[slot];
+		int old_node = pool_node[slot];
+		size_t old_size = pool_size[slot];
+		pool[slot] = p;
+		pool_node[slot] = node;
+		pool_size[slot] = sz;
+		pthread_mutex_unlock(&pool_lock);
+		if (old) {
+			if (nodal_arena_node_of(old) != old_node)
+				return (void *)2;
+			if (i & 1)
+				nodal_arena_free(old);
+			else
+				nodal_arena_free_sized(old, old_size);
+		}
+	}
+	return NULL;
+}
+
+Test(arena, threads_exchange_objects)
+{
+	boot4();
+	struct nodal_stats *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	nodal_stats_get(a);
+	pthread_t th[4];
+	for (uintptr_t i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, stress, (void *)(i + 1));
+	for (int i = 0; i < 4; i++) {
+		void *ret;
+		pthread_join(th[i], &ret);
+		cr_assert_null(ret, "thread %d: wrong node (%p)", i, ret);
+	}
+	for (int i = 0; i < POOL; i++)
+		if (pool[i])
+			nodal_arena_free(pool[i]);
+	nodal_stats_get(b);
+	cr_assert_eq(b->total.nmalloc - a->total.nmalloc, 80000);
+	cr_assert_eq(b->total.nfree - a->total.nfree, 80000);
+	for (int n = 0; n < 4; n++)
+		cr_assert_eq(b->node[n].nmalloc - a->node[n].nmalloc, b->node[n].nfree - a->node[n].nfree, "node %d", n);
+	free(a);
+	free(b);
+}
