@@ -130,6 +130,13 @@ for args, env, msg in [
           p.returncode == 2 and p.stdout == "" and p.stderr.startswith("nodal: ") and p.stderr.count("\n") == 1
           and msg in p.stderr, "rc %d: %s%s" % (p.returncode, p.stdout, p.stderr))
 
+# this machine (no NODAL_TOPOLOGY): this CPU's node, this process's Mems_allowed
+e = {k: v for k, v in os.environ.items() if not k.startswith("NODAL_")}
+p = subprocess.run([nodal, "policy", "show", "local", "--json"], env=e, capture_output=True, text=True)
+d = json.loads(p.stdout) if p.returncode == 0 else {}
+check("show on this machine", d.get("topology") == "this machine" and d.get("mode") == "local"
+      and len(d.get("candidates", [])) >= 1 and d.get("cpu_node", -1) >= 0, p.stdout + p.stderr)
+
 p = pol(["--help"])
 check("--help", p.returncode == 0 and "nodal policy rebind" in p.stdout, p.stdout + p.stderr)
 
