@@ -14,13 +14,12 @@
  *   family: alloc.h initialises lazily and re-entrantly. Only the fork handlers, the
  *   affinity look-ups and the exit report are set up in this library's constructor.
  * - Every failure returns NULL (or an error code) with errno set; nothing aborts.
- * - Fork: glibc's fork() runs the atfork prepare handlers *before* it takes the stdio
- *   list lock. An allocator that takes its locks in a prepare handler therefore takes
- *   them before that lock, while getline() holds a FILE lock and reallocs, and
- *   fflush(NULL) holds the list lock and waits for that FILE: a three-way deadlock
- *   (Debian's jemalloc has it). Our prepare handler takes the list lock first
- *   (recursive; glibc takes it again) and only then the allocator's locks, which is
- *   glibc's own order for its malloc.
+ * - Fork: the handlers registered here are alloc.h's. glibc's fork() runs prepare
+ *   handlers *before* it takes the stdio list lock, so an allocator that simply locks
+ *   itself there deadlocks against getline() (FILE lock held, reallocating) and
+ *   fflush(NULL) (list lock held, waiting for that FILE) — Debian's jemalloc does.
+ *   nodal_alloc_atfork_prepare() takes the list lock first (alloc.c explains the order);
+ *   tests/preload/fork_stdio.c proves it under this library.
  * - No function here allocates through malloc, except the one-time dlsym() look-ups
  *   of the affinity calls, which happen outside the malloc path.
  */
@@ -270,47 +269,15 @@ int pthread_setaffinity_np(pthread_t thread, size_t size, const cpu_set_t *set)
 
 /* ---- fork, exit ------------------------------------------------------------------ */
 
-#ifdef __GLIBC__
-/* glibc's stdio list lock (exported since 2.2.5; recursive). See the header comment. */
-extern void _IO_list_lock(void);
-extern void _IO_list_unlock(void);
-extern void _IO_list_resetlock(void);
-#endif
-
-static void preload_atfork_prepare(void)
-{
-#ifdef __GLIBC__
-	_IO_list_lock();
-#endif
-	nodal_alloc_atfork_prepare();
-}
-
-static void preload_atfork_parent(void)
-{
-	nodal_alloc_atfork_parent();
-#ifdef __GLIBC__
-	_IO_list_unlock();
-#endif
-}
-
-static void preload_atfork_child(void)
-{
-	nodal_alloc_atfork_child();
-#ifdef __GLIBC__
-	/* The child has one thread, ours: reset rather than unlock, because glibc has
-	 * already reset the lock it took itself (only when the parent had threads). */
-	_IO_list_resetlock();
-#endif
-}
-
 __attribute__((constructor)) static void preload_init(void)
 {
 	/*
 	 * Registered as early as we can: prepare handlers run in reverse order of
 	 * registration, so libraries that register later run theirs (and may allocate)
-	 * before ours takes the allocator's locks.
+	 * before ours takes the allocator's locks. alloc.c may register the same handlers
+	 * at initialisation too; they nest (alloc.h: fork-safe when called around fork).
 	 */
-	pthread_atfork(preload_atfork_prepare, preload_atfork_parent, preload_atfork_child);
+	pthread_atfork(nodal_alloc_atfork_prepare, nodal_alloc_atfork_parent, nodal_alloc_atfork_child);
 	next_symbol((void **)&real_sched_setaffinity, "sched_setaffinity");
 	next_symbol((void **)&real_pthread_setaffinity, "pthread_setaffinity_np");
 }
