@@ -125,14 +125,14 @@ static void print_text(const struct nodal_topology *t)
 	for_each_node_mask(n, &t->private_nodes)
 		priv[np++] = n;
 	print_list(stdout, priv, np);
-	printf("\n\n%5s %11s %11s %4s %-10s %-7s %s\n", "node", "memory", "free", "tier", "subtype", "private",
-	       "cpus");
+	printf("\n\n%5s %11s %11s %4s %-10s %8s %6s %-7s %s\n", "node", "memory", "free", "tier", "subtype", "MB/s",
+	       "ns", "private", "cpus");
 	for (n = 0; n < t->nr_node_ids; n++) {
 		const struct nodal_node *node = &t->nodes[n];
 		if (!node->present)
 			continue;
 		nr_present++;
-		char cpus[4096], mem[32], fr[32], tier[16];
+		char cpus[4096], mem[32], fr[32], tier[16], bw[24], lat[24];
 		FILE *f = fmemopen(cpus, sizeof(cpus), "w");
 		if (f) {
 			print_list(f, node->cpus, node->ncpus);
@@ -149,8 +149,11 @@ static void print_text(const struct nodal_topology *t)
 			snprintf(tier, sizeof(tier), "%d", node->tier);
 		else
 			snprintf(tier, sizeof(tier), "-");
-		printf("%5d %11s %11s %4s %-10s %-7s %s\n", n, node->has_memory ? mem : "none", fr, tier,
-		       node->subtype[0] ? node->subtype : "-", node->is_private ? "yes" : "no", cpus);
+		/* HMAT / hwloc memory attributes from the node's local initiator, "-" unknown */
+		snprintf(bw, sizeof(bw), node->bandwidth_mbs ? "%" PRIu64 : "-", node->bandwidth_mbs);
+		snprintf(lat, sizeof(lat), node->latency_ns ? "%" PRIu64 : "-", node->latency_ns);
+		printf("%5d %11s %11s %4s %-10s %8s %6s %-7s %s\n", n, node->has_memory ? mem : "none", fr, tier,
+		       node->subtype[0] ? node->subtype : "-", bw, lat, node->is_private ? "yes" : "no", cpus);
 	}
 
 	printf("\ndistances:\n%5s", "");

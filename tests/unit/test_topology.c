@@ -51,6 +51,46 @@ static void check_lists(const struct nodal_topology *t, const char *what)
 	cr_assert_eq(nodal_fallback_build((struct nodal_topology *)t, NODAL_FALLBACK_KERNEL, NULL), 0);
 }
 
+/*
+ * Private nodes on a real machine: its CPU-less nodes (else its highest node) made
+ * private, under every kind — in no list but their own, whose head they are, followed by
+ * exactly the normal memory nodes.
+ */
+static void check_private(struct nodal_topology *t, const char *what)
+{
+	nodemask_t priv;
+	nodes_andnot(&priv, &t->memory, &t->cpu);
+	if (nodes_empty(&priv) || nodes_equal(&priv, &t->memory)) {
+		nodes_clear(&priv);
+		node_set(last_node(&t->memory), &priv);
+	}
+	if (nodes_equal(&priv, &t->memory))
+		return; /* a one-node machine: nothing stays normal */
+	nodemask_t normal;
+	nodes_andnot(&normal, &t->memory, &priv);
+	for (int k = NODAL_FALLBACK_KERNEL; k <= NODAL_FALLBACK_DISTANCE; k++) {
+		cr_assert_eq(nodal_fallback_build(t, (enum nodal_fallback_kind)k, &priv), 0, "%s: %s", what,
+		             nodal_last_error());
+		for (int n = 0; n < t->nr_node_ids; n++) {
+			int len;
+			const uint16_t *l = nodal_fallback_list(t, n, &len);
+			nodemask_t seen = NODE_MASK_NONE, want = normal;
+			if (node_isset(n, &priv)) {
+				cr_assert(len > 0 && l[0] == n, "%s: private node %d does not head its own list", what, n);
+				node_set(n, &want);
+			}
+			for (int i = 0; i < len; i++) {
+				cr_assert(!node_isset(l[i], &priv) || l[i] == n, "%s (%s): private node %d in node %d's list",
+				          what, nodal_fallback_kind_name(k), l[i], n);
+				node_set(l[i], &seen);
+			}
+			if (len)
+				cr_assert(nodes_equal(&seen, &want), "%s: node %d's list is not the normal nodes", what, n);
+		}
+	}
+	cr_assert_eq(nodal_fallback_build(t, NODAL_FALLBACK_KERNEL, NULL), 0);
+}
+
 /* shared/topologies/README.md: node ids and the Linux view of CPU-less nodes ("?" where
  * the XML cannot tell: fakememinitiators hides the CPU-only memoryless nodes 0-4). */
 static const struct {
@@ -128,6 +168,7 @@ Test(topology, every_shared_xml_loads)
 						             n, m, dnm);
 				}
 		check_lists(t, machines[i].file);
+		check_private(t, machines[i].file);
 		cr_assert_str_eq(t->source, path);
 		nodal_topology_free(t);
 	}
@@ -285,6 +326,19 @@ Test(topology, synthetic_strings)
 	cr_assert_str_eq(t->source, "synthetic:pack:2 node:2 core:2 pu:2");
 	check_lists(t, "synthetic");
 	nodal_topology_free(t);
+
+	/* the kernel's maximum, 1024 nodes, through hwloc; one more is refused */
+	cr_assert_eq(nodal_topology_load("synthetic:node:1024 pu:1", &t), 0, "%s", nodal_last_error());
+	cr_assert_eq(nodes_weight(&t->memory), 1024);
+	cr_assert_eq(nodal_cpu_to_node(t, 1023), 1023);
+	int len;
+	nodal_fallback_list(t, 1023, &len);
+	cr_assert_eq(len, 1024);
+	nodal_topology_free(t);
+	t = (struct nodal_topology *)1;
+	cr_assert_eq(nodal_topology_load("synthetic:node:1025 pu:1", &t), EINVAL);
+	cr_assert_null(t);
+	cr_assert(strstr(nodal_last_error(), "node id 1024 is above the maximum 1023"), "%s", nodal_last_error());
 
 	/* CPU-less memory at the package level, like HBM next to DRAM */
 	cr_assert_eq(nodal_topology_load("synthetic:pack:2 [numa(memory=2GB)] [numa(memory=1GB)] core:2 pu:1", &t), 0, "%s",
