@@ -288,7 +288,12 @@ const struct nodal_option nodal_options[NODAL_OPT_COUNT] = {
 };
 
 const char *const nodal_known_variables[] = {
-	"NODAL_SHARED", /* the test harness: where ../shared is */
+	"NODAL_SHARED",         /* the test harness: where ../shared is */
+	"NODAL_SETUP_NO_BUILD", /* scripts/setup.sh: packages only */
+	"NODAL_PRELOAD_LIB",    /* `nodal run`: the preload library to use */
+	"NODAL_VM_CACHE",       /* the VM tier (tests/vm): kernel cache */
+	"NODAL_VM_QEMU",        /* the VM tier: qemu binary */
+	"NODAL_VM_TIMEOUT",     /* the VM tier: boot timeout */
 	NULL,
 };
 

@@ -13,3 +13,7 @@ tests_unit_test_parse_SOURCES = tests/unit/test_parse.c tests/unit/libnuma_ref.c
 tests_unit_test_parse_CFLAGS = $(PARSE_TEST_CFLAGS)
 tests_unit_test_parse_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_parse
+
+# `nodal options` end to end (a TAP shell script).
+UNIT_TESTS += tests/unit/cli_options.sh
+EXTRA_DIST += tests/unit/cli_options.sh
