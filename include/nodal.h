@@ -193,7 +193,7 @@ NODAL_API int nodal_node_max(void);
 NODAL_API int nodal_node_info(int node, struct nodal_node_info *info);
 /** Distance between two nodes (ACPI SLIT; 10 local, 20 remote when unknown), or -1 with
  *  errno = EINVAL for a node that does not exist. */
-NODAL_API int nodal_node_distance(int from, int to);
+NODAL_API int nodal_distance(int from, int to);
 
 /*
  * Heaps

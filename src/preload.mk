@@ -9,9 +9,5 @@ libnodal_preload_la_LDFLAGS = $(AM_LDFLAGS) -avoid-version -shared \
 	-Wl,--version-script=$(srcdir)/src/preload.sym -Wl,-z,nodelete
 EXTRA_libnodal_preload_la_DEPENDENCIES = $(srcdir)/src/preload.sym
 EXTRA_DIST += src/preload.sym
-# TEMPORARY (issue 6): glibc forwarding backend until src/alloc.c lands; then delete
-# this line and src/alloc_bootstrap_glibc.c.
-libnodal_preload_la_SOURCES += src/alloc_bootstrap_glibc.c
-
 # `nodal run` (registered in src/cli/main.c).
 nodal_SOURCES += src/cli/run.c

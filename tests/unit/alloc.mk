@@ -1,0 +1,25 @@
+# unit/alloc.mk: the allocation path and the public API (sim backend; one linux test).
+check_PROGRAMS += tests/unit/test_alloc
+tests_unit_test_alloc_SOURCES = tests/unit/test_alloc.c src/api.c $(UNIT_COMMON)
+tests_unit_test_alloc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_alloc_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_alloc
+
+# The public API through dlopen/dlsym, and libnodal.so's exported symbols (like
+# tests/dlopen: loaded at run time, not linked; not part of the ASan unit tier).
+check_PROGRAMS += tests/unit/test_dlopen_api
+tests_unit_test_dlopen_api_SOURCES = tests/unit/test_dlopen_api.c
+tests_unit_test_dlopen_api_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_dlopen_api_LDADD = $(CRITERION_LIBS) -ldl
+EXTRA_tests_unit_test_dlopen_api_DEPENDENCIES = libnodal.la
+TESTS += tests/unit/test_dlopen_api
+
+# nodal as the test binary's own malloc (bootstrap during init). Sanitizers interpose
+# malloc themselves, so this one runs in the plain build only.
+if !SANITIZED
+check_PROGRAMS += tests/unit/test_alloc_boot
+tests_unit_test_alloc_boot_SOURCES = tests/unit/test_alloc_boot.c src/api.c
+tests_unit_test_alloc_boot_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_alloc_boot_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_alloc_boot
+endif
