@@ -41,6 +41,16 @@ cp "$PRELOAD_LIB" "$WORK/custom-nodal.so"
 grep -q 'custom-nodal.so' "$WORK/maps"
 ok $? "--preload=PATH loads that file"
 
+# An installed layout: PREFIX/bin/nodal finds PREFIX/lib/libnodal-preload.so.
+mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib"
+cp "$NODAL" "$WORK/prefix/bin/nodal" && cp "$PRELOAD_LIB" "$WORK/prefix/lib/libnodal-preload.so"
+"$WORK/prefix/bin/nodal" run --interleave=all -- cat /proc/self/maps >"$WORK/maps" 2>&1
+grep -q "$WORK/prefix/lib/libnodal-preload.so" "$WORK/maps"
+ok $? "an installed nodal (PREFIX/bin) preloads PREFIX/lib/libnodal-preload.so"
+rm "$WORK/prefix/lib/libnodal-preload.so"
+"$WORK/prefix/bin/nodal" run -- true 2>"$WORK/err"
+ok $(( $? != 1 )) "without the library anywhere: exit 1 and where it looked: $(cat "$WORK/err")"
+
 # Exit statuses.
 "$NODAL" run --interleave=all -- sh -c 'exit 3'
 ok $(( $? != 3 )) "the program's exit status is nodal's (3)"
