@@ -41,3 +41,14 @@ NODAL_BENCHES += bench/bench_arena
 bench_bench_arena_SOURCES = bench/bench_arena.c
 bench_bench_arena_CFLAGS = $(BENCH_CFLAGS)
 bench_bench_arena_LDADD = $(BENCH_LDADD) -ljemalloc
+
+# Allocators side by side: nodal's API (LOCAL, BIND, INTERLEAVE, nodal_malloc_onnode)
+# against jemalloc, glibc, mimalloc, tcmalloc (LD_PRELOAD on a child run), libnuma's
+# numa_alloc_onnode and memkind (dlopen). Not in NODAL_BENCHES: scripts/bench.sh runs it
+# (docs/benchmarks.md). Links no allocator, so each child's malloc is the preloaded one.
+check_PROGRAMS += bench/bench_alloc
+bench_bench_alloc_SOURCES = bench/bench_alloc.c
+bench_bench_alloc_CPPFLAGS = -DBENCH_LIBNODAL='"$(abs_top_builddir)/.libs/libnodal.so"' \
+	-DBENCH_LIBNODAL_PRELOAD='"$(abs_top_builddir)/.libs/libnodal-preload.so"'
+bench_bench_alloc_CFLAGS = $(AM_CFLAGS) -O2
+bench_bench_alloc_LDADD = -ldl -lpthread

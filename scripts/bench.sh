@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# bench.sh — nodal against other allocators, side by side in one run (docs/benchmarks.md).
+# Installs the missing peer libraries from Debian (idempotent), builds with setup.sh, runs
+# build/bench/bench_alloc, prints the table and writes bench/results/latest.{json,md}.
+#   scripts/bench.sh            full run (7 repetitions, 25 ms per measurement)
+#   scripts/bench.sh --quick    5 repetitions, 10 ms per measurement
+# Environment: BENCH_REPS, BENCH_BUDGET_MS override the run length; NODAL_BENCH_NO_APT=1
+# skips the package step. Not part of the tests: the figures depend on the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=()
+case "${1:-}" in
+--quick) QUICK=(--quick) ;;
+"") ;;
+*) echo "usage: scripts/bench.sh [--quick]" >&2; exit 2 ;;
+esac
+
+# The peers: jemalloc, mimalloc, tcmalloc (preloaded), libnuma, memkind (dlopen'd).
+PKGS=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libnuma1 libmemkind0)
+if [ -z "${NODAL_BENCH_NO_APT:-}" ]; then
+	missing=()
+	for p in "${PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "bench: installing ${missing[*]}"
+		SUDO=""
+		[ "$(id -u)" -eq 0 ] || SUDO=sudo
+		export DEBIAN_FRONTEND=noninteractive
+		$SUDO apt-get update -qq
+		# a peer Debian does not have is reported as "not measured" by the bench
+		$SUDO apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" \
+			>/dev/null || echo "bench: some peers could not be installed; they will show as not measured"
+	fi
+fi
+
+bash scripts/setup.sh
+make -C build -s bench/bench_alloc
+mkdir -p bench/results
+BENCH_RESULTS="$PWD/bench/results" build/bench/bench_alloc "${QUICK[@]}"
+echo "bench: results in bench/results/latest.md and latest.json"
