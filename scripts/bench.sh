@@ -4,7 +4,7 @@
 # build/bench/bench_alloc, prints the table and writes bench/results/latest.{json,md}.
 #   scripts/bench.sh            full run (7 repetitions, 25 ms per measurement)
 #   scripts/bench.sh --quick    5 repetitions, 10 ms per measurement
-# Environment: BENCH_REPS, BENCH_BUDGET_MS override the run length; NODAL_BENCH_NO_APT=1
+# Environment: BENCH_REPS, BENCH_BUDGET_MS override the run length; BENCH_NO_APT=1
 # skips the package step. Not part of the tests: the figures depend on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ esac
 
 # The peers: jemalloc, mimalloc, tcmalloc (preloaded), libnuma, memkind (dlopen'd).
 PKGS=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libnuma1 libmemkind0)
-if [ -z "${NODAL_BENCH_NO_APT:-}" ]; then
+if [ -z "${BENCH_NO_APT:-}" ]; then
 	missing=()
 	for p in "${PKGS[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
