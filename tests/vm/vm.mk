@@ -5,13 +5,16 @@
 check_PROGRAMS += tests/vm/guest/probe
 tests_vm_guest_probe_SOURCES = tests/vm/guest/probe.c tests/vm/guest/guest.c tests/vm/guest/guest.h
 tests_vm_guest_probe_LDADD = -lpthread
+check_PROGRAMS += tests/vm/guest/place
+tests_vm_guest_place_SOURCES = tests/vm/guest/place.c tests/vm/guest/guest.c tests/vm/guest/guest.h
+tests_vm_guest_place_LDADD = -lpthread -ldl
 
 VM_PY = /usr/bin/python3
-VM_GUEST_BINS = tests/vm/guest/probe
+VM_GUEST_BINS = tests/vm/guest/probe tests/vm/guest/place
 VM_TESTS = tests/vm/numa4-hmat.6.1.vm tests/vm/numa4-hmat.6.12.vm \
 	tests/vm/numa8-2socket.6.1.vm tests/vm/numa8-2socket.6.12.vm
 TEST_EXTENSIONS += .vm
 VM_LOG_DRIVER = $(LOG_DRIVER)
 VM_LOG_COMPILER = $(VM_PY) $(top_srcdir)/tests/vm/vm.py test
 EXTRA_DIST += tests/vm
-CLEANFILES += tests/vm/*.console tests/vm/*.cpio
+CLEANFILES += tests/vm/*.console tests/vm/*.cpio tests/vm/*.out

@@ -11,7 +11,8 @@ emulated NUMA topology, run the guest tests, print TAP. Documentation: docs/vm-t
 Options for test/run: --builddir DIR (default $top_builddir or ./build), --keep (keep
 the initramfs), --timeout SECONDS (default $NODAL_VM_TIMEOUT or 300), --shell (boot
 with the same initramfs but an interactive shell on the terminal, for debugging).
-Environment: NODAL_VM_CACHE (kernel cache), NODAL_VM_QEMU (qemu binary).
+Environment: NODAL_VM_CACHE (kernel cache), NODAL_VM_QEMU (qemu binary), NODAL_VM_EXTRA
+(host programs to copy into the guest at the same path, with their libraries).
 Stdlib only; runs with /usr/bin/python3.
 """
 import glob
@@ -116,6 +117,9 @@ def build_image(builddir, out_path):
             miss = img.elf_with_libs("/usr/local/lib/" + name, so, env, [libs])
             if miss:
                 notes.append(f"{name}: unresolved libraries {miss}")
+    # Debugging aids: NODAL_VM_EXTRA="/usr/bin/lstopo-no-graphics ..." adds host programs.
+    for prog in os.environ.get("NODAL_VM_EXTRA", "").split():
+        img.elf_with_libs(prog, os.path.realpath(prog), env, [libs])
     return img.write_cpio(out_path), notes
 
 
@@ -180,11 +184,13 @@ def run_group(topology, series, builddir, workdir, timeout, keep=False, shell=Fa
     out, err, rc, timed_out, secs, args = boot(topo, vmlinux, initrd, console, timeout)
     if not keep:
         os.unlink(initrd)
+    with open(base + ".out", "w") as f:
+        f.write(out)
     guest = checks.GuestOutput(out)
     header = [f"topology {topology}: {topo.description}",
               f"kernel {release} ({vmlinux}), initramfs {size // 1024} KiB, "
               f"kernel fetch/cache {t_kernel:.1f} s, qemu {secs:.1f} s, exit {rc}",
-              f"console log: {console}"] + notes + guest.stray[:20]
+              f"console log: {console}, result channel: {base}.out"] + notes + guest.stray[:20]
     ok_exit = rc == 1 and guest.done and not timed_out
     diag = [f"qemu exit status {rc} (1 = the guest wrote 0 to isa-debug-exit)",
             f"timed out after {timeout} s" if timed_out else "no timeout",

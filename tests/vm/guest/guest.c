@@ -197,6 +197,23 @@ void gtopo_read(struct gtopo *t, const char *dmesg_path)
 	sscanf(u.release, "%d.%d", &t->kernel_major, &t->kernel_minor);
 }
 
+int gtopo_smallest(const struct gtopo *t)
+{
+	int best = -1;
+	for (int n = 0; n < t->nr; n++)
+		if (t->has_memory[n] && (best < 0 || t->mem_total[n] < t->mem_total[best]))
+			best = n;
+	return best;
+}
+
+int gtopo_first_in_fallback(const struct gtopo *t, int from, const bool *nodes)
+{
+	for (int i = 0; i < t->fallback_len[from]; i++)
+		if (nodes[t->fallback[from][i]])
+			return t->fallback[from][i];
+	return -1;
+}
+
 int g_list_index(const int *list, int len, int n)
 {
 	for (int i = 0; i < len; i++)

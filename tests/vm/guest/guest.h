@@ -74,6 +74,10 @@ struct gtopo {
 /* Read sysfs and the saved dmesg (for the fallback lists; NULL to skip). Exits on error. */
 void gtopo_read(struct gtopo *t, const char *dmesg_path);
 unsigned long g_node_mem_free(int node);
+/* The memory node with the smallest MemTotal (lowest id on ties): the one to fill. */
+int gtopo_smallest(const struct gtopo *t);
+/* The first node of the kernel's fallback list of @from that is in @nodes, or -1. */
+int gtopo_first_in_fallback(const struct gtopo *t, int from, const bool *nodes);
 int g_parse_nodelist(const char *s, bool *out, int max); /* 0, or -1 on a syntax error */
 int g_parse_size(const char *s, unsigned long *out);     /* K/M/G suffixes; 0 or -1 */
 /* Position of node n in list[0..len), or -1. */

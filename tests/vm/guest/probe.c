@@ -50,16 +50,6 @@ static int nr_memory_nodes(void)
 	return k;
 }
 
-/* The node with memory and the smallest MemTotal: the one small enough to fill. */
-static int smallest_node(void)
-{
-	int best = -1;
-	for (int n = 0; n < topo.nr; n++)
-		if (topo.has_memory[n] && (best < 0 || topo.mem_total[n] < topo.mem_total[best]))
-			best = n;
-	return best;
-}
-
 /* Map, apply a VMA policy, touch, histogram. Returns the mbind result (0 or -errno). */
 static long vma_policy_histogram(size_t len, int mode, const struct gmask *m, long *count)
 {
@@ -140,15 +130,6 @@ static void test_local_each_cpu_node(void)
 	}
 }
 
-/* First node of the kernel's fallback list of `from` that is in `nodes`. */
-static int first_in_fallback(int from, const bool *nodes)
-{
-	for (int i = 0; i < topo.fallback_len[from]; i++)
-		if (nodes[topo.fallback[from][i]])
-			return topo.fallback[from][i];
-	return -1;
-}
-
 static void test_preferred_many(void)
 {
 	bool cpuless[G_MAXNODES] = {false};
@@ -167,7 +148,7 @@ static void test_preferred_many(void)
 			continue;
 		struct local_arg a = {.node = n, .mode = G_MPOL_PREFERRED_MANY};
 		mask_of(&a.mask, cpuless);
-		a.expect = first_in_fallback(n, cpuless);
+		a.expect = gtopo_first_in_fallback(&topo, n, cpuless);
 		if (a.expect < 0) {
 			g_skip("no fallback list for the node in the boot log",
 			       "kernel: MPOL_PREFERRED_MANY from node %d", n);
@@ -376,7 +357,7 @@ static void test_weighted_interleave(void)
  * the next node of the small node's fallback list; nothing is killed. */
 static void test_preferred_overflow(void)
 {
-	int s = smallest_node();
+	int s = gtopo_smallest(&topo);
 	if (s < 0 || topo.fallback_len[s] < 2) {
 		g_skip("no fallback list for the small node", "kernel: MPOL_PREFERRED past the small node");
 		return;
@@ -400,7 +381,7 @@ static void test_preferred_overflow(void)
  * fallback). Done in a child so the probe survives; the kill is the observed behaviour. */
 static void test_bind_overflow_kills(void)
 {
-	int s = smallest_node();
+	int s = gtopo_smallest(&topo);
 	size_t len = (topo.mem_total[s] + 64 * G_MIB) & ~(G_MIB - 1);
 	fflush(stdout);
 	pid_t pid = fork();
@@ -427,7 +408,7 @@ static int run_kernel(const char *dmesg)
 {
 	gtopo_read(&topo, dmesg);
 	g_diag("kernel %d.%d, %d possible nodes, %d with memory, smallest %d", topo.kernel_major, topo.kernel_minor,
-	       topo.nr, nr_memory_nodes(), smallest_node());
+	       topo.nr, nr_memory_nodes(), gtopo_smallest(&topo));
 	test_mems_allowed();
 	test_single_node_each(G_MPOL_BIND, "MPOL_BIND");
 	test_single_node_each(G_MPOL_PREFERRED, "MPOL_PREFERRED");

@@ -1,0 +1,1022 @@
+/*
+ * place.c — nodal's placement in the guest, checked page by page with move_pages(2).
+ *
+ *   place all                 run every scenario below, each in a child process with
+ *                             its own environment (NODAL_NODE_LIMIT, NODAL_PRIVATE_NODES)
+ *   place check --name DESC [--cpu C] [--large SIZE] [--small N] --expect SPEC
+ *                             allocate with plain malloc (so through the preloaded
+ *                             library under `nodal run`) and check where it landed
+ *   place enomem --name DESC --only NODE
+ *                             malloc 1 MiB chunks until NULL: ENOMEM, all on NODE, alive
+ *
+ * The library is reached with dlopen("libnodal.so.0") and dlsym, so this program builds
+ * before the API exists and its tests SKIP (with the reason) until libnodal exports it;
+ * the `nodal run` tests SKIP until the CLI has `run`. SPEC is one of only:LIST,
+ * none:LIST, spread:LIST (every node of LIST used evenly, nothing elsewhere),
+ * weights:N*W,... (proportions). Results use the protocol in guest.h.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guest.h"
+
+static struct gtopo topo;
+
+/* ---- what an allocation source produced ----------------------------------------- */
+
+#define LARGE_DEFAULT (16 * G_MIB)
+#define SMALL_DEFAULT 800 /* a multiple of every weight sum used here */
+#define SMALL_SIZE 256
+
+struct meas {
+	long large[G_MAXNODES]; /* pages of the large allocation per node */
+	long large_bad;         /* pages whose node could not be read */
+	long small[G_MAXNODES]; /* small objects per node (node of the object's page) */
+	long small_bad;
+	int failed; /* allocations that returned NULL */
+	int nsmall;
+};
+
+typedef void *(*alloc_fn)(void *ctx, size_t size);
+typedef void (*free_fn)(void *p);
+
+static int node_of_addr(void *p)
+{
+	int st = -1;
+	*(volatile char *)p = 1;
+	void *page = (void *)((unsigned long)p & ~(G_PAGE - 1));
+	if (g_page_nodes(page, G_PAGE, &st))
+		return -1;
+	return st;
+}
+
+static void measure(alloc_fn fn, void *ctx, free_fn fr, size_t large, int nsmall, struct meas *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->nsmall = nsmall;
+	if (large) {
+		char *p = fn(ctx, large);
+		if (!p) {
+			m->failed++;
+		} else {
+			/* measure the whole pages inside the allocation */
+			char *a = (char *)(((unsigned long)p + G_PAGE - 1) & ~(G_PAGE - 1));
+			size_t len = (size_t)((p + large) - a) & ~(G_PAGE - 1);
+			g_touch(a, len);
+			m->large_bad = g_histogram(a, len, m->large);
+			fr(p);
+		}
+	}
+	void **objs = calloc((size_t)nsmall, sizeof(*objs));
+	for (int i = 0; objs && i < nsmall; i++) {
+		objs[i] = fn(ctx, SMALL_SIZE);
+		if (!objs[i]) {
+			m->failed++;
+			continue;
+		}
+		int n = node_of_addr(objs[i]);
+		if (n >= 0 && n < G_MAXNODES)
+			m->small[n]++;
+		else
+			m->small_bad++;
+	}
+	for (int i = 0; objs && i < nsmall; i++)
+		if (objs[i])
+			fr(objs[i]);
+	free(objs);
+}
+
+static void hist_str(const long *c, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int n = 0; n < topo.nr && o < len; n++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%d:%ld", n ? " " : "", n, c[n]);
+}
+
+/* ---- expectations ------------------------------------------------------------------ */
+
+enum expect_kind { E_ONLY, E_NONE, E_SPREAD, E_WEIGHTS };
+
+struct expect {
+	enum expect_kind kind;
+	bool nodes[G_MAXNODES];
+	int weight[G_MAXNODES];
+};
+
+static int parse_expect(const char *s, struct expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	const char *arg = strchr(s, ':');
+	if (!arg)
+		return -1;
+	arg++;
+	if (!strncmp(s, "only:", 5))
+		e->kind = E_ONLY;
+	else if (!strncmp(s, "none:", 5))
+		e->kind = E_NONE;
+	else if (!strncmp(s, "spread:", 7))
+		e->kind = E_SPREAD;
+	else if (!strncmp(s, "weights:", 8))
+		e->kind = E_WEIGHTS;
+	else
+		return -1;
+	if (e->kind != E_WEIGHTS)
+		return g_parse_nodelist(arg, e->nodes, G_MAXNODES);
+	while (*arg) {
+		char *end;
+		long n = strtol(arg, &end, 10), w;
+		if (end == arg || *end != '*' || n < 0 || n >= G_MAXNODES)
+			return -1;
+		w = strtol(end + 1, &end, 10);
+		if (w <= 0)
+			return -1;
+		e->nodes[n] = true;
+		e->weight[n] = (int)w;
+		arg = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return -1;
+	}
+	return 0;
+}
+
+/* Does one histogram (pages or objects) meet the expectation? exact: object counts,
+ * where an interleave over whole rounds is exact; pages allow THP-sized slack. */
+static bool meets(const struct expect *e, const long *c, long total, bool exact)
+{
+	long k = 0, wsum = 0;
+	for (int n = 0; n < topo.nr; n++) {
+		k += e->nodes[n];
+		wsum += e->weight[n];
+	}
+	if (total == 0)
+		return false;
+	for (int n = 0; n < topo.nr; n++) {
+		switch (e->kind) {
+		case E_ONLY:
+			if (!e->nodes[n] && c[n])
+				return false;
+			break;
+		case E_NONE:
+			if (e->nodes[n] && c[n])
+				return false;
+			break;
+		case E_SPREAD:
+		case E_WEIGHTS: {
+			if (!e->nodes[n]) {
+				if (c[n])
+					return false;
+				break;
+			}
+			long want = e->kind == E_SPREAD ? total / k : total * e->weight[n] / wsum;
+			long slack = exact ? 0 : 512 + total / 50;
+			if (labs(c[n] - want) > slack)
+				return false;
+			break;
+		}
+		}
+	}
+	return true;
+}
+
+/* Report one test from a measurement. */
+static bool report(const char *desc, const struct meas *m, const struct expect *e, size_t large)
+{
+	long pages = 0;
+	for (int n = 0; n < topo.nr; n++)
+		pages += m->large[n];
+	bool ok = m->failed == 0 && m->large_bad == 0 && m->small_bad == 0;
+	if (large)
+		ok = ok && meets(e, m->large, pages, false);
+	if (m->nsmall)
+		ok = ok && meets(e, m->small, m->nsmall, e->kind != E_WEIGHTS || m->nsmall % 100 == 0);
+	g_ok(ok, "%s", desc);
+	if (!ok) {
+		char a[256], b[256];
+		hist_str(m->large, a, sizeof(a));
+		hist_str(m->small, b, sizeof(b));
+		g_diag("large pages per node {%s} (unreadable %ld); small objects per node {%s} (unreadable %ld); "
+		       "failed allocations %d",
+		       a, m->large_bad, b, m->small_bad, m->failed);
+	}
+	return ok;
+}
+
+/* ---- topology-derived parameters --------------------------------------------------- */
+
+static void nodelist_str(const bool *set, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int n = 0; n < topo.nr && o < len; n++)
+		if (set[n])
+			o += (size_t)snprintf(buf + o, len - o, "%s%d", o ? "," : "", n);
+}
+
+static void memory_only(bool *out)
+{
+	for (int n = 0; n < G_MAXNODES; n++)
+		out[n] = n < topo.nr && topo.has_memory[n] && !topo.has_cpu[n];
+}
+
+static int last_memory_only(void)
+{
+	int last = -1;
+	for (int n = 0; n < topo.nr; n++)
+		if (topo.has_memory[n] && !topo.has_cpu[n])
+			last = n;
+	return last;
+}
+
+/* Weights 3,1,2,2,1,1,3,3 over the memory nodes, as a policy suffix and an expectation. */
+static void weights_str(char *buf, size_t len)
+{
+	static const int pattern[] = {3, 1, 2, 2, 1, 1, 3, 3};
+	size_t o = 0;
+	int i = 0;
+	buf[0] = '\0';
+	for (int n = 0; n < topo.nr && o < len && i < 8; n++)
+		if (topo.has_memory[n])
+			o += (size_t)snprintf(buf + o, len - o, "%s%d*%d", o ? "," : "", n, pattern[i++]);
+}
+
+/* ---- the library API through dlopen -------------------------------------------------- */
+
+struct api {
+	void *(*malloc_)(size_t);
+	void (*free_)(void *);
+	void *(*malloc_onnode)(size_t, int);
+	int (*node_of)(const void *);
+	void *(*policy_parse)(const char *);
+	void (*policy_release)(void *);
+	void *(*malloc_policy)(const void *, size_t);
+	int (*set_thread_policy)(const void *);
+	const char *(*strerror_detail)(void);
+	void *(*heap_create)(const void *);
+	void *(*heap_malloc)(void *, size_t);
+	int (*heap_destroy)(void *);
+};
+
+static struct api api;
+
+/* NULL when the API is usable, else why not (for SKIP or a failure). *fatal is set when
+ * the library exists but cannot be loaded: that is a failure, not a skip. */
+static const char *load_api(bool *fatal)
+{
+	static char why[512];
+	*fatal = false;
+	if (access("/usr/local/lib/libnodal.so.0", F_OK))
+		return "libnodal.so.0 is not in the build";
+	void *h = dlopen("libnodal.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		*fatal = true;
+		snprintf(why, sizeof(why), "dlopen(libnodal.so.0): %s", dlerror());
+		return why;
+	}
+	struct {
+		const char *name;
+		void **slot;
+	} syms[] = {
+	    {"nodal_malloc", (void **)&api.malloc_},
+	    {"nodal_free", (void **)&api.free_},
+	    {"nodal_malloc_onnode", (void **)&api.malloc_onnode},
+	    {"nodal_node_of", (void **)&api.node_of},
+	    {"nodal_policy_parse", (void **)&api.policy_parse},
+	    {"nodal_policy_release", (void **)&api.policy_release},
+	    {"nodal_malloc_policy", (void **)&api.malloc_policy},
+	    {"nodal_set_thread_policy", (void **)&api.set_thread_policy},
+	    {"nodal_strerror_detail", (void **)&api.strerror_detail},
+	    {"nodal_heap_create", (void **)&api.heap_create},
+	    {"nodal_heap_malloc", (void **)&api.heap_malloc},
+	    {"nodal_heap_destroy", (void **)&api.heap_destroy},
+	};
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		*syms[i].slot = dlsym(h, syms[i].name);
+		if (!*syms[i].slot) {
+			snprintf(why, sizeof(why), "libnodal does not export %s yet", syms[i].name);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+static void *a_onnode(void *ctx, size_t size)
+{
+	return api.malloc_onnode(size, *(int *)ctx);
+}
+
+static void *a_policy(void *ctx, size_t size)
+{
+	return api.malloc_policy(ctx, size);
+}
+
+static void *a_malloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return api.malloc_(size);
+}
+
+static void *a_heap(void *ctx, size_t size)
+{
+	return api.heap_malloc(ctx, size);
+}
+
+static void api_free(void *p)
+{
+	api.free_(p);
+}
+
+static void *parse_or_diag(const char *str)
+{
+	void *p = api.policy_parse(str);
+	if (!p)
+		g_diag("nodal_policy_parse(\"%s\"): %s (%s)", str, strerror(errno), api.strerror_detail());
+	return p;
+}
+
+/* One policy through nodal_malloc_policy, optionally from a thread pinned to a CPU. */
+struct policy_case {
+	const char *policy;
+	const char *expect;
+	int cpu;
+	char desc[600];
+};
+
+static void policy_case_run(void *arg)
+{
+	struct policy_case *pc = arg;
+	struct expect e;
+	struct meas m;
+	void *pol = parse_or_diag(pc->policy);
+	if (!pol || parse_expect(pc->expect, &e)) {
+		g_ok(false, "%s", pc->desc);
+		return;
+	}
+	measure(a_policy, pol, api_free, LARGE_DEFAULT, SMALL_DEFAULT, &m);
+	report(pc->desc, &m, &e, LARGE_DEFAULT);
+	api.policy_release(pol);
+}
+
+static void policy_case(const char *policy, const char *expect, int cpu, const char *what)
+{
+	struct policy_case pc = {policy, expect, cpu, ""};
+	char from[32] = "";
+	if (cpu >= 0)
+		snprintf(from, sizeof(from), " from CPU %d", cpu);
+	snprintf(pc.desc, sizeof(pc.desc), "api: nodal_malloc_policy(\"%s\")%s: 16 MiB + %d small objects %s", policy,
+	         from, SMALL_DEFAULT, what);
+	if (cpu >= 0)
+		g_run_on_cpu(cpu, policy_case_run, &pc);
+	else
+		policy_case_run(&pc);
+}
+
+struct default_case {
+	int node;
+};
+
+static void default_case_run(void *arg)
+{
+	struct default_case *dc = arg;
+	struct expect e = {.kind = E_ONLY};
+	struct meas m;
+	e.nodes[dc->node] = true;
+	measure(a_malloc, NULL, api_free, LARGE_DEFAULT, SMALL_DEFAULT, &m);
+	char desc[200];
+	snprintf(desc, sizeof(desc), "api: nodal_malloc with no policy (LOCAL) from CPU %d: everything on its node %d",
+	         topo.first_cpu[dc->node], dc->node);
+	report(desc, &m, &e, LARGE_DEFAULT);
+}
+
+static void scenario_api_modes(void)
+{
+	char buf[256], exp[256], desc[512];
+	bool memonly[G_MAXNODES], mem[G_MAXNODES];
+	struct meas m;
+	struct expect e;
+
+	for (int n = 0; n < topo.nr; n++) {
+		if (!topo.has_memory[n])
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.kind = E_ONLY;
+		e.nodes[n] = true;
+		measure(a_onnode, &n, api_free, LARGE_DEFAULT, SMALL_DEFAULT, &m);
+		snprintf(desc, sizeof(desc), "api: nodal_malloc_onnode(%d): 16 MiB + %d small objects all on node %d",
+		         n, SMALL_DEFAULT, n);
+		report(desc, &m, &e, LARGE_DEFAULT);
+	}
+	/* nodal_node_of agrees with the kernel */
+	int agree = 0, total = 0;
+	for (int n = 0; n < topo.nr; n++) {
+		if (!topo.has_memory[n])
+			continue;
+		for (int i = 0; i < 16; i++) {
+			void *p = api.malloc_onnode(SMALL_SIZE, n);
+			if (!p)
+				continue;
+			total++;
+			agree += api.node_of(p) == n && node_of_addr(p) == n;
+			api.free_(p);
+		}
+	}
+	g_ok(total > 0 && agree == total,
+	     "api: nodal_node_of() and move_pages agree on %d objects from nodal_malloc_onnode", total);
+	errno = 0;
+	void *bad = api.malloc_onnode(64, topo.nr + 3);
+	g_ok(bad == NULL && errno == EINVAL, "api: nodal_malloc_onnode(node %d, which does not exist): NULL, EINVAL",
+	     topo.nr + 3);
+
+	for (int n = 0; n < topo.nr; n++) {
+		if (!topo.has_memory[n])
+			continue;
+		snprintf(buf, sizeof(buf), "bind:%d", n);
+		snprintf(exp, sizeof(exp), "only:%d", n);
+		policy_case(buf, exp, -1, "all on that node");
+		snprintf(buf, sizeof(buf), "preferred:%d", n);
+		policy_case(buf, exp, -1, "all on that node (room)");
+	}
+	for (int n = 0; n < G_MAXNODES; n++)
+		mem[n] = n < topo.nr && topo.has_memory[n];
+	char list[64];
+	nodelist_str(mem, list, sizeof(list));
+	snprintf(buf, sizeof(buf), "interleave:%s", list);
+	snprintf(exp, sizeof(exp), "spread:%s", list);
+	policy_case(buf, exp, -1, "evenly over the nodes (objects exactly)");
+
+	char w[128];
+	weights_str(w, sizeof(w));
+	snprintf(buf, sizeof(buf), "weighted-interleave:%s", w);
+	snprintf(exp, sizeof(exp), "weights:%s", w);
+	policy_case(buf, exp, -1,
+	            topo.kernel_major > 6 || (topo.kernel_major == 6 && topo.kernel_minor >= 9)
+	                ? "in weight proportion (kernel has weighted interleave)"
+	                : "in weight proportion (kernel lacks it: nodal's fallback)");
+
+	memory_only(memonly);
+	char mo[64];
+	nodelist_str(memonly, mo, sizeof(mo));
+	for (int c = 0; c < topo.nr; c++) {
+		if (!topo.has_cpu[c])
+			continue;
+		snprintf(exp, sizeof(exp), "only:%d", c);
+		policy_case("local", exp, topo.first_cpu[c], "all on the CPU's node");
+		struct default_case dc = {c};
+		g_run_on_cpu(topo.first_cpu[c], default_case_run, &dc);
+		int want = gtopo_first_in_fallback(&topo, c, memonly);
+		if (want >= 0 && mo[0]) {
+			snprintf(buf, sizeof(buf), "preferred-many:%s", mo);
+			snprintf(exp, sizeof(exp), "only:%d", want);
+			policy_case(buf, exp, topo.first_cpu[c],
+			            "on the first of the nodes in the local fallback list");
+		}
+	}
+
+	/* thread policy and heaps */
+	int last = last_memory_only() >= 0 ? last_memory_only() : gtopo_smallest(&topo);
+	snprintf(buf, sizeof(buf), "bind:%d", last);
+	void *pol = parse_or_diag(buf);
+	memset(&e, 0, sizeof(e));
+	e.kind = E_ONLY;
+	e.nodes[last] = true;
+	if (pol && api.set_thread_policy(pol) == 0) {
+		measure(a_malloc, NULL, api_free, LARGE_DEFAULT, SMALL_DEFAULT, &m);
+		api.set_thread_policy(NULL);
+		snprintf(desc, sizeof(desc), "api: nodal_set_thread_policy(bind:%d) then nodal_malloc: all on node %d",
+		         last, last);
+		report(desc, &m, &e, LARGE_DEFAULT);
+	} else {
+		g_ok(false, "api: nodal_set_thread_policy(bind:%d)", last);
+	}
+	void *heap = pol ? api.heap_create(pol) : NULL;
+	if (heap) {
+		measure(a_heap, heap, api_free, LARGE_DEFAULT, SMALL_DEFAULT, &m);
+		snprintf(desc, sizeof(desc), "api: nodal_heap_create(bind:%d) + nodal_heap_malloc: all on node %d",
+		         last, last);
+		report(desc, &m, &e, LARGE_DEFAULT);
+		api.heap_destroy(heap);
+	} else {
+		g_ok(false, "api: nodal_heap_create(bind:%d): %s", last, strerror(errno));
+	}
+	if (pol)
+		api.policy_release(pol);
+}
+
+/* Allocate @n chunks of @chunk bytes with @pol; record each chunk's node (-1: NULL). */
+static int chunks(void *pol, int n, size_t chunk, int *node, int *err)
+{
+	int got = 0;
+	*err = 0;
+	for (int i = 0; i < n; i++) {
+		errno = 0;
+		char *p = api.malloc_policy(pol, chunk);
+		if (!p) {
+			node[i] = -1;
+			*err = errno;
+			return got;
+		}
+		g_touch(p, chunk);
+		node[i] = node_of_addr(p + chunk / 2);
+		got++;
+	}
+	return got;
+}
+
+/* The chunk nodes follow @order: non-decreasing position in it, never a node outside. */
+static bool follows(const int *node, int n, const int *order, int len, char *seq, size_t seqlen)
+{
+	int pos = 0;
+	bool ok = true;
+	size_t o = 0;
+	seq[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int at = g_list_index(order, len, node[i]);
+		if (at < pos)
+			ok = false;
+		else
+			pos = at;
+		if (o < seqlen)
+			o += (size_t)snprintf(seq + o, seqlen - o, "%d ", node[i]);
+	}
+	return ok;
+}
+
+/* NODAL_NODE_LIMIT=<small>:16M is set: PREFERRED and PREFERRED_MANY fall back in
+ * candidate order once the small node is full; BIND gets ENOMEM, and the process lives. */
+struct fill_arg {
+	int small;
+	int cpu_node;
+};
+
+static void scenario_fill_on_cpu(void *arg)
+{
+	struct fill_arg *fa = arg;
+	int small = fa->small, err;
+	int node[64] = {0};
+	char buf[256], seq[400];
+	bool memonly[G_MAXNODES];
+
+	snprintf(buf, sizeof(buf), "preferred:%d", small);
+	void *pol = parse_or_diag(buf);
+	int got = pol ? chunks(pol, 40, G_MIB, node, &err) : 0;
+	int on_small = 0;
+	for (int i = 0; i < got; i++)
+		on_small += node[i] == small;
+	bool ok = got == 40 && on_small >= 8 && on_small <= 16 &&
+	          follows(node, got, topo.fallback[small], topo.fallback_len[small], seq, sizeof(seq)) &&
+	          node[39] == topo.fallback[small][1];
+	g_ok(ok,
+	     "api: preferred:%d with NODAL_NODE_LIMIT=%d:16M, 40 x 1 MiB: fills node %d, then falls back in its "
+	     "fallback order (next %d), no failure",
+	     small, small, small, topo.fallback[small][1]);
+	if (!ok)
+		g_diag("chunks %d (errno %d), on node %d: %d; sequence %s", got, err, small, on_small, seq);
+	if (pol)
+		api.policy_release(pol);
+
+	memory_only(memonly);
+	memonly[small] = true;
+	int order[G_MAXNODES], k = 0;
+	for (int i = 0; i < topo.fallback_len[fa->cpu_node]; i++)
+		if (memonly[topo.fallback[fa->cpu_node][i]])
+			order[k++] = topo.fallback[fa->cpu_node][i];
+	char mo[64];
+	nodelist_str(memonly, mo, sizeof(mo));
+	if (k >= 2 && order[0] == small) {
+		snprintf(buf, sizeof(buf), "preferred-many:%s", mo);
+		pol = parse_or_diag(buf);
+		got = pol ? chunks(pol, 40, G_MIB, node, &err) : 0;
+		ok = got == 40 && node[0] == small && follows(node, got, order, k, seq, sizeof(seq)) &&
+		     node[39] == order[1];
+		g_ok(ok,
+		     "api: preferred-many:%s from CPU %d with node %d limited to 16M, 40 x 1 MiB: node %d first, then "
+		     "%d (candidate order)",
+		     mo, topo.first_cpu[fa->cpu_node], small, small, order[1]);
+		if (!ok)
+			g_diag("chunks %d (errno %d); sequence %s", got, err, seq);
+		if (pol)
+			api.policy_release(pol);
+	} else {
+		g_skip("the small node is not first among the memory-only nodes from this CPU",
+		       "api: preferred-many fill from CPU %d", topo.first_cpu[fa->cpu_node]);
+	}
+
+	snprintf(buf, sizeof(buf), "bind:%d", small);
+	pol = parse_or_diag(buf);
+	got = pol ? chunks(pol, 64, G_MIB, node, &err) : 0;
+	ok = pol && got < 64 && err == ENOMEM && got <= 16;
+	for (int i = 0; i < got; i++)
+		ok = ok && node[i] == small;
+	void *after = api.malloc_(4096);
+	g_ok(ok && after,
+	     "api: bind:%d with NODAL_NODE_LIMIT=%d:16M, 1 MiB chunks: NULL with ENOMEM after %d, all on node %d, the "
+	     "process goes on",
+	     small, small, got, small);
+	if (!ok)
+		g_diag("chunks %d, errno %d (%s)", got, err, strerror(err));
+	api.free_(after);
+	if (pol)
+		api.policy_release(pol);
+}
+
+static void scenario_api_fill(void)
+{
+	struct fill_arg fa = {gtopo_smallest(&topo), -1};
+	bool memonly[G_MAXNODES];
+	memory_only(memonly);
+	/* a CPU node whose fallback list reaches the small node first among memory-only ones */
+	for (int c = 0; c < topo.nr && fa.cpu_node < 0; c++) {
+		memonly[fa.small] = true;
+		if (topo.has_cpu[c] && gtopo_first_in_fallback(&topo, c, memonly) == fa.small)
+			fa.cpu_node = c;
+	}
+	if (fa.cpu_node < 0)
+		fa.cpu_node = 0;
+	g_run_on_cpu(topo.first_cpu[fa.cpu_node], scenario_fill_on_cpu, &fa);
+}
+
+/* The real small node, no limit: BIND past its size must end in ENOMEM, never a kill. */
+static void scenario_api_bind_real(void)
+{
+	int small = gtopo_smallest(&topo), node[256], err;
+	char buf[64];
+	snprintf(buf, sizeof(buf), "bind:%d", small);
+	void *pol = parse_or_diag(buf);
+	int max = (int)(topo.mem_total[small] / (4 * G_MIB)) + 16;
+	if (max > 256)
+		max = 256;
+	int got = pol ? chunks(pol, max, 4 * G_MIB, node, &err) : 0;
+	bool ok = pol && got < max && err == ENOMEM;
+	for (int i = 0; i < got; i++)
+		ok = ok && node[i] == small;
+	g_ok(ok,
+	     "api: bind:%d (a %lu MiB node, no limit set), 4 MiB chunks: NULL with ENOMEM after %d chunks, all on node "
+	     "%d, no OOM kill",
+	     small, topo.mem_total[small] / G_MIB, got, small);
+	if (!ok)
+		g_diag("chunks %d of %d, errno %d", got, max, err);
+}
+
+static void scenario_api_preferred_real(void)
+{
+	int small = gtopo_smallest(&topo), err;
+	int node[256] = {0};
+	char buf[64], seq[1200];
+	snprintf(buf, sizeof(buf), "preferred:%d", small);
+	void *pol = parse_or_diag(buf);
+	int n = (int)(topo.mem_total[small] / (4 * G_MIB)) + 8;
+	int got = pol ? chunks(pol, n, 4 * G_MIB, node, &err) : 0;
+	bool ok = got == n && node[0] == small &&
+	          follows(node, got, topo.fallback[small], topo.fallback_len[small], seq, sizeof(seq)) &&
+	          node[n - 1] != small;
+	g_ok(ok,
+	     "api: preferred:%d (no limit) for %d x 4 MiB, more than the node holds: fills it, falls back in its "
+	     "fallback order, no failure, no kill",
+	     small, n);
+	if (!ok)
+		g_diag("chunks %d of %d (errno %d); sequence %s", got, n, err, seq);
+}
+
+/* NODAL_PRIVATE_NODES=<p>: ordinary allocations never land on p; explicit ones do. */
+static void scenario_api_private(void)
+{
+	int p = last_memory_only();
+	char buf[256], exp[64], list[64];
+	bool mem[G_MAXNODES];
+	for (int n = 0; n < G_MAXNODES; n++)
+		mem[n] = n < topo.nr && topo.has_memory[n] && n != p;
+	nodelist_str(mem, list, sizeof(list));
+	snprintf(exp, sizeof(exp), "none:%d", p);
+	for (int c = 0; c < topo.nr; c++)
+		if (topo.has_cpu[c])
+			policy_case("local", exp, topo.first_cpu[c], "never on the private node");
+	snprintf(buf, sizeof(buf), "interleave:%s", list);
+	policy_case(buf, exp, -1, "never on the private node");
+	snprintf(buf, sizeof(buf), "preferred-many:%s", list);
+	policy_case(buf, exp, -1, "never on the private node");
+	snprintf(buf, sizeof(buf), "bind=static:%d", p);
+	snprintf(exp, sizeof(exp), "only:%d", p);
+	policy_case(buf, exp, -1, "all on the private node (explicitly bound)");
+	snprintf(buf, sizeof(buf), "interleave:%d", p);
+	errno = 0;
+	void *pol = api.policy_parse(buf);
+	g_ok(!pol && errno == EINVAL, "api: \"%s\" naming private node %d is refused with EINVAL (%s)", buf, p,
+	     pol ? "accepted" : api.strerror_detail());
+	if (pol)
+		api.policy_release(pol);
+}
+
+/* ---- `nodal run`: the preloaded library, the program unchanged ----------------------- */
+
+static int run_cmd(char *const argv[], const char *env_extra)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (env_extra)
+			putenv((char *)env_extra);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static const char *nodal_run_missing(void)
+{
+	static char why[256];
+	if (access("/usr/local/bin/nodal", X_OK))
+		return "the nodal CLI is not in the build";
+	if (access("/usr/local/lib/libnodal-preload.so", F_OK))
+		return "libnodal-preload.so is not in the build";
+	int fd = open("/tmp/run.err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl("/usr/local/bin/nodal", "nodal", "run", "--", "/bin/true", (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	close(fd);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return NULL;
+	FILE *f = fopen("/tmp/run.err", "r");
+	char line[200] = "";
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(why, sizeof(why), "`nodal run -- /bin/true` does not work yet (status 0x%x: %s)", st, line);
+	return why;
+}
+
+/* nodal run FLAGS -- /vm/place check --name DESC [--cpu C] --expect SPEC */
+static void run_case(const char *flag1, const char *flag2, int cpu, const char *expect, const char *desc)
+{
+	char cpubuf[16], name[300];
+	char *argv[20];
+	int a = 0;
+	snprintf(name, sizeof(name), "nodal run %s%s%s%s: %s", flag1 ? flag1 : "", flag2 ? " " : "", flag2 ? flag2 : "",
+	         cpu >= 0 ? " (pinned)" : "", desc);
+	argv[a++] = "/usr/local/bin/nodal";
+	argv[a++] = "run";
+	if (flag1)
+		argv[a++] = (char *)flag1;
+	if (flag2)
+		argv[a++] = (char *)flag2;
+	argv[a++] = "--";
+	argv[a++] = "/vm/place";
+	argv[a++] = "check";
+	argv[a++] = "--name";
+	argv[a++] = name;
+	if (cpu >= 0) {
+		snprintf(cpubuf, sizeof(cpubuf), "%d", cpu);
+		argv[a++] = "--cpu";
+		argv[a++] = cpubuf;
+	}
+	argv[a++] = "--expect";
+	argv[a++] = (char *)expect;
+	argv[a] = NULL;
+	int rc = run_cmd(argv, NULL);
+	if (rc != 0 && rc != 1)
+		g_ok(false, "%s (the program ended with status %d)", name, rc);
+}
+
+static void scenario_run(void)
+{
+	char f1[256], f2[256], exp[256], list[64], mo[64], w[128];
+	bool mem[G_MAXNODES], memonly[G_MAXNODES];
+
+	for (int n = 0; n < topo.nr; n++) {
+		if (!topo.has_memory[n])
+			continue;
+		snprintf(f1, sizeof(f1), "--membind=%d", n);
+		snprintf(exp, sizeof(exp), "only:%d", n);
+		run_case(f1, NULL, -1, exp, "malloc'd memory all on that node");
+		snprintf(f1, sizeof(f1), "--preferred=%d", n);
+		run_case(f1, NULL, -1, exp, "malloc'd memory all on that node");
+	}
+	for (int n = 0; n < G_MAXNODES; n++)
+		mem[n] = n < topo.nr && topo.has_memory[n];
+	nodelist_str(mem, list, sizeof(list));
+	snprintf(f1, sizeof(f1), "--interleave=%s", list);
+	snprintf(exp, sizeof(exp), "spread:%s", list);
+	run_case(f1, NULL, -1, exp, "evenly over the nodes");
+	weights_str(w, sizeof(w));
+	snprintf(f1, sizeof(f1), "--policy=weighted-interleave:%s", w);
+	snprintf(exp, sizeof(exp), "weights:%s", w);
+	run_case(f1, NULL, -1, exp, "in weight proportion");
+	memory_only(memonly);
+	nodelist_str(memonly, mo, sizeof(mo));
+	for (int c = 0; c < topo.nr; c++) {
+		if (!topo.has_cpu[c])
+			continue;
+		snprintf(exp, sizeof(exp), "only:%d", c);
+		run_case("--policy=local", NULL, topo.first_cpu[c], exp, "on the CPU's node");
+		run_case(NULL, NULL, topo.first_cpu[c], exp, "no policy: on the CPU's node");
+		int want = gtopo_first_in_fallback(&topo, c, memonly);
+		if (want >= 0 && mo[0]) {
+			snprintf(f1, sizeof(f1), "--policy=preferred-many:%s", mo);
+			snprintf(exp, sizeof(exp), "only:%d", want);
+			run_case(f1, NULL, topo.first_cpu[c], exp,
+			         "on the first of the nodes in the local fallback list");
+		}
+	}
+	int p = last_memory_only();
+	if (p >= 0) {
+		snprintf(f1, sizeof(f1), "--private=%d", p);
+		snprintf(exp, sizeof(exp), "none:%d", p);
+		for (int c = 0; c < topo.nr; c++)
+			if (topo.has_cpu[c])
+				run_case(f1, NULL, topo.first_cpu[c], exp, "never on the private node");
+		for (int n = 0; n < G_MAXNODES; n++)
+			mem[n] = mem[n] && n != p;
+		nodelist_str(mem, list, sizeof(list));
+		snprintf(f2, sizeof(f2), "--interleave=%s", list);
+		run_case(f1, f2, -1, exp, "never on the private node");
+		snprintf(f2, sizeof(f2), "--policy=bind=static:%d", p);
+		snprintf(exp, sizeof(exp), "only:%d", p);
+		run_case(f1, f2, -1, exp, "all on the private node (explicitly bound)");
+	}
+	int small = gtopo_smallest(&topo);
+	char limit[64], name[512], only[16];
+	snprintf(limit, sizeof(limit), "NODAL_NODE_LIMIT=%d:16M", small);
+	snprintf(f1, sizeof(f1), "--membind=%d", small);
+	snprintf(name, sizeof(name),
+	         "nodal run %s with %s: malloc of 1 MiB chunks ends in NULL/ENOMEM, the program lives", f1, limit);
+	snprintf(only, sizeof(only), "%d", small);
+	char *argv[] = {
+	    "/usr/local/bin/nodal", "run", f1, "--", "/vm/place", "enomem", "--name", name, "--only", only, NULL};
+	int rc = run_cmd(argv, limit);
+	if (rc != 0 && rc != 1)
+		g_ok(false, "%s (the program ended with status %d)", name, rc);
+}
+
+/* ---- entry points -------------------------------------------------------------------- */
+
+static void *libc_malloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return malloc(size);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *name = "check", *spec = NULL;
+	unsigned long large = LARGE_DEFAULT;
+	int cpu = -1, nsmall = SMALL_DEFAULT;
+	static const struct option opts[] = {{"name", 1, NULL, 'n'},  {"cpu", 1, NULL, 'c'},    {"large", 1, NULL, 'l'},
+	                                     {"small", 1, NULL, 's'}, {"expect", 1, NULL, 'e'}, {NULL, 0, NULL, 0}};
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'c':
+			cpu = atoi(optarg);
+			break;
+		case 'l':
+			if (g_parse_size(optarg, &large))
+				return 2;
+			break;
+		case 's':
+			nsmall = atoi(optarg);
+			break;
+		case 'e':
+			spec = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	struct expect e;
+	if (!spec || parse_expect(spec, &e)) {
+		fprintf(stderr, "place: --expect only:LIST|none:LIST|spread:LIST|weights:N*W,... required\n");
+		return 2;
+	}
+	if (cpu >= 0 && g_pin_cpu(cpu))
+		g_diag("cannot pin to CPU %d", cpu);
+	struct meas m;
+	measure(libc_malloc, NULL, free, large, nsmall, &m);
+	return report(name, &m, &e, large) ? 0 : 1;
+}
+
+static int cmd_enomem(int argc, char **argv)
+{
+	const char *name = argc > 2 ? argv[2] : "enomem";
+	int only = argc > 4 ? atoi(argv[4]) : -1, got = 0, err = 0;
+	bool all_on = true;
+	for (int i = 0; i < 256; i++) {
+		errno = 0;
+		char *p = malloc(G_MIB);
+		if (!p) {
+			err = errno;
+			break;
+		}
+		g_touch(p, G_MIB);
+		all_on = all_on && node_of_addr(p + G_MIB / 2) == only;
+		got++;
+	}
+	void *after = malloc(64);
+	bool ok = got < 256 && err == ENOMEM && all_on && after;
+	g_ok(ok, "%s", name);
+	if (!ok)
+		g_diag("%d chunks, errno %d, all on node %d: %s", got, err, only, all_on ? "yes" : "no");
+	free(after);
+	return ok ? 0 : 1;
+}
+
+struct scenario {
+	const char *name;
+	const char *env; /* NULL, or a variable set to "<node>" plus env_suffix */
+	const char *env_suffix;
+	bool env_private; /* the node is the last memory-only one, else the smallest */
+	void (*run)(void);
+	bool needs_memory_only;
+};
+
+static void run_scenario(const struct scenario *s)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char env[128];
+		if (s->env) {
+			int node = s->env_private ? last_memory_only() : gtopo_smallest(&topo);
+			snprintf(env, sizeof(env), "%s=%d%s", s->env, node, s->env_suffix);
+			putenv(env);
+			g_diag("scenario %s: %s", s->name, env);
+		}
+		bool fatal;
+		const char *why = load_api(&fatal);
+		if (why) {
+			if (fatal)
+				g_ok(false, "api: libnodal loads with dlopen (%s)", why);
+			else
+				g_skip(why, "api: %s scenario", s->name);
+			_exit(0);
+		}
+		s->run();
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		g_ok(false, "api: the %s scenario's process ended normally (status 0x%x%s)", s->name, st,
+		     WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? ": killed, OOM?" : "");
+}
+
+static int cmd_all(void)
+{
+	static const struct scenario scenarios[] = {
+	    {"modes", NULL, "", false, scenario_api_modes, false},
+	    {"fill", "NODAL_NODE_LIMIT", ":16M", false, scenario_api_fill, false},
+	    {"bind-real", NULL, "", false, scenario_api_bind_real, false},
+	    {"preferred-real", NULL, "", false, scenario_api_preferred_real, false},
+	    {"private", "NODAL_PRIVATE_NODES", "", true, scenario_api_private, true},
+	};
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (scenarios[i].needs_memory_only && last_memory_only() < 0)
+			continue;
+		run_scenario(&scenarios[i]);
+	}
+	const char *why = nodal_run_missing();
+	if (why)
+		g_skip(why, "nodal run: placement of an unmodified program under every policy");
+	else
+		scenario_run();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	gtopo_read(&topo, "/tmp/dmesg");
+	if (argc >= 2 && !strcmp(argv[1], "all"))
+		return cmd_all();
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "enomem"))
+		return cmd_enomem(argc - 1, argv + 1);
+	fprintf(
+	    stderr,
+	    "usage: place all | place check --name DESC [--cpu C] --expect SPEC | place enomem --name DESC --only N\n");
+	return 2;
+}
