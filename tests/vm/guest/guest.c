@@ -231,6 +231,26 @@ int g_page_nodes(void *addr, size_t len, int *status)
 	for (size_t i = 0; i < pages; i++)
 		p[i] = (char *)addr + i * G_PAGE;
 	long r = syscall(SYS_move_pages, 0, pages, p, NULL, status, 0);
+	/* A page under migration (compaction runs when a node fills) has a migration entry
+	 * and reads as -ENOENT for a moment: ask again for those pages only. */
+	for (int retry = 0; r >= 0 && retry < 20; retry++) {
+		size_t k = 0;
+		for (size_t i = 0; i < pages; i++)
+			if (status[i] < 0)
+				p[k++] = (char *)addr + i * G_PAGE;
+		if (!k)
+			break;
+		usleep(10000);
+		int *st = malloc(k * sizeof(*st));
+		if (!st || syscall(SYS_move_pages, 0, k, p, NULL, st, 0) < 0) {
+			free(st);
+			break;
+		}
+		for (size_t i = 0, j = 0; i < pages && j < k; i++)
+			if (status[i] < 0)
+				status[i] = st[j++];
+		free(st);
+	}
 	free(p);
 	return r < 0 ? -1 : 0;
 }

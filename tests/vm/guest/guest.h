@@ -83,7 +83,8 @@ int g_parse_size(const char *s, unsigned long *out);     /* K/M/G suffixes; 0 or
 /* Position of node n in list[0..len), or -1. */
 int g_list_index(const int *list, int len, int n);
 
-/* Where the pages of [addr, addr+len) are: status[i] is the node of page i (or -errno). */
+/* Where the pages of [addr, addr+len) are: status[i] is the node of page i (or -errno;
+ * pages that read as missing are asked again for up to 0.2 s: migration in progress). */
 int g_page_nodes(void *addr, size_t len, int *status);
 /* Histogram of the pages of [addr, addr+len) per node; returns the number of pages whose
  * node could not be read (not present, error). */

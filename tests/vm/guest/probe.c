@@ -375,6 +375,8 @@ static void test_preferred_overflow(void)
 	     "in its fallback list)",
 	     s, len / G_MIB, topo.mem_total[s] / G_MIB, s, next);
 	g_diag_histogram("preferred overflow", count, topo.nr);
+	if (other)
+		g_diag("%ld pages elsewhere or unreadable", other);
 }
 
 /* A strict BIND past the node's size: the kernel OOM-kills the task (no mmap failure, no
