@@ -32,6 +32,8 @@ from vmlib.topology import Topology, fallback_lists  # noqa: E402
 QEMU = os.environ.get("NODAL_VM_QEMU", "qemu-system-x86_64")
 QBOOT = "/usr/share/qemu/qboot.rom"
 CMDLINE = "console=ttyS0 panic=-1 oops=panic nokaslr quiet"
+# The recorded cpuset-rebinding vectors (vendored from ../shared/conformance).
+REBIND_TSV = os.path.join(HERE, "..", "shared", "conformance", "rebind-vectors.tsv")
 
 
 def log(msg):
@@ -81,7 +83,7 @@ def real_binary(path):
     return None
 
 
-def build_image(builddir, out_path):
+def build_image(builddir, out_path, topo):
     """The initramfs: busybox, /init, guest programs and tests, nodal's CLI and libraries.
     Returns (size, notes)."""
     img = initramfs.Image()
@@ -117,6 +119,10 @@ def build_image(builddir, out_path):
             miss = img.elf_with_libs("/usr/local/lib/" + name, so, env, [libs])
             if miss:
                 notes.append(f"{name}: unresolved libraries {miss}")
+    if topo.rebind_vectors:
+        cases = checks.rebind_cases(REBIND_TSV)
+        img.data("/vm/rebind-cases.tsv", "".join(
+            f"{cid}\t{c[0]}\t{c[1]}\t{'>'.join(c[2])}\n" for cid, c in sorted(cases.items())))
     # Debugging aids: NODAL_VM_EXTRA="/usr/bin/lstopo-no-graphics ..." adds host programs.
     for prog in os.environ.get("NODAL_VM_EXTRA", "").split():
         img.elf_with_libs(prog, os.path.realpath(prog), env, [libs])
@@ -151,7 +157,7 @@ def emit(results, header):
         print(f"# {line}")
     for i, r in enumerate(results, 1):
         status = "ok" if r.ok else "not ok"
-        skip = f" # SKIP {r.skip}" if r.skip else ""
+        skip = f" # SKIP {r.skip}" if r.skip else f" # TODO {r.todo}" if r.todo else ""
         print(f"{status} {i} - {r.desc}{skip}")
         if not r.ok or r.skip is None:
             for d in r.diag if not r.ok else r.diag[:4]:
@@ -175,7 +181,7 @@ def run_group(topology, series, builddir, workdir, timeout, keep=False, shell=Fa
     os.makedirs(workdir, exist_ok=True)
     base = os.path.join(workdir, f"{topology}.{series}")
     initrd, console = base + ".cpio", base + ".console"
-    size, notes = build_image(builddir, initrd)
+    size, notes = build_image(builddir, initrd, topo)
     if shell:
         args = [QEMU, "-accel", "tcg,thread=multi", "-cpu", "max", "-nodefaults", "-display", "none",
                 "-no-reboot", "-kernel", vmlinux, "-initrd", initrd, "-serial", "mon:stdio",
@@ -211,6 +217,9 @@ def run_group(topology, series, builddir, workdir, timeout, keep=False, shell=Fa
     results += guest.results
     if guest.files:
         results += checks.check_nodal_topo(topo, guest)
+        results += checks.check_nodal_topo_hmat(topo, guest)
+        if topo.rebind_vectors:
+            results += checks.check_rebind(guest, series, REBIND_TSV)
     emit(results, header)
     return 0
 

@@ -30,6 +30,7 @@
 #define G_MPOL_PREFERRED_MANY 5
 #define G_MPOL_WEIGHTED_INTERLEAVE 6
 #define G_MPOL_F_STATIC_NODES (1 << 15)
+#define G_MPOL_F_RELATIVE_NODES (1 << 14)
 #define G_MPOL_F_MEMS_ALLOWED (1 << 2)
 #define G_MPOL_MF_MOVE (1 << 1)
 

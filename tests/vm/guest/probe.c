@@ -3,6 +3,8 @@
  *
  *   probe kernel [DMESG]   run every kernel-level test; DMESG is the saved boot log
  *                          holding the kernel's "Fallback order for Node N" lines
+ *   probe rebind CASES     task INTERLEAVE policies through cgroup v2 cpuset.mems
+ *                          changes: prints where fresh pages go at every step
  *   probe exit V           make qemu exit with status 2*V+1 (isa-debug-exit)
  *
  * Raw syscalls only (no libnuma, no nodal): this is the ground truth nodal is compared
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -425,15 +428,130 @@ static int run_kernel(const char *dmesg)
 	return g_failures() ? 1 : 0;
 }
 
+/* ---- cpuset rebinding: what the kernel does to a task's policy when cpuset.mems changes
+ * (compared by the host with the recorded vectors and with `nodal policy rebind`). */
+
+#define RB_CGROUP "/sys/fs/cgroup/nodal-rebind"
+
+static int write_str(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int r = fputs(s, f) < 0;
+	return fclose(f) || r ? -1 : 0;
+}
+
+static void print_set(const long *count)
+{
+	bool set[G_MAXNODES] = {false};
+	char buf[256];
+	int o = 0;
+	for (int n = 0; n < topo.nr; n++)
+		set[n] = count[n] > 0;
+	for (int n = 0; n < topo.nr; n++) {
+		if (!set[n] || (n > 0 && set[n - 1]))
+			continue;
+		int e = n;
+		while (e + 1 < topo.nr && set[e + 1])
+			e++;
+		o += snprintf(buf + o, sizeof(buf) - (size_t)o, "%s%d", o ? "," : "", n);
+		if (e > n)
+			o += snprintf(buf + o, sizeof(buf) - (size_t)o, "-%d", e);
+	}
+	printf("%s", o ? buf : "-");
+}
+
+/* One case in a child: join the cgroup with mems = step 0, set the task policy, then for
+ * every step write cpuset.mems and see where 256 fresh pages go. */
+static void rebind_case(const char *id, int flags, const char *mask, char *seq)
+{
+	char *steps[16];
+	int k = 0;
+	for (char *t = strtok(seq, ">"); t && k < 16; t = strtok(NULL, ">"))
+		steps[k++] = t;
+	bool nodes[G_MAXNODES];
+	struct gmask m;
+	if (k == 0 || g_parse_nodelist(mask, nodes, G_MAXNODES))
+		return;
+	mask_of(&m, nodes);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char pidbuf[32];
+		snprintf(pidbuf, sizeof(pidbuf), "%d\n", getpid());
+		if (write_str(RB_CGROUP "/cpuset.mems", steps[0]) || write_str(RB_CGROUP "/cgroup.procs", pidbuf)) {
+			printf("%s\t0\t%s\tERR:cgroup:%s\n", id, steps[0], strerror(errno));
+			_exit(1);
+		}
+		int err = g_set_mempolicy(G_MPOL_INTERLEAVE | flags, &m) ? errno : 0;
+		for (int i = 0; i < k; i++) {
+			if (i && write_str(RB_CGROUP "/cpuset.mems", steps[i])) {
+				printf("%s\t%d\t%s\tERR:cpuset.mems:%s\n", id, i, steps[i], strerror(errno));
+				_exit(1);
+			}
+			printf("%s\t%d\t%s\t", id, i, steps[i]);
+			if (err) {
+				printf("ERR:%s\n", err == EINVAL ? "EINVAL" : strerror(err));
+				continue;
+			}
+			long count[G_MAXNODES];
+			size_t len = 256 * G_PAGE;
+			void *p = g_map(len, true);
+			g_touch(p, len);
+			g_histogram(p, len, count);
+			munmap(p, len);
+			print_set(count);
+			printf("\n");
+		}
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+/* FILE: lines "case<TAB>flags<TAB>user_mask<TAB>step>step>..." for task INTERLEAVE. */
+static int run_rebind(const char *file)
+{
+	char line[512];
+	FILE *f = fopen(file, "r");
+	gtopo_read(&topo, NULL);
+	if (!f)
+		return 2;
+	mkdir(RB_CGROUP, 0755);
+	char cpus[64];
+	snprintf(cpus, sizeof(cpus), "0-%ld", sysconf(_SC_NPROCESSORS_ONLN) - 1);
+	write_str(RB_CGROUP "/cpuset.cpus", cpus);
+	printf("@@FILE rebind-kernel\n");
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *id = strtok(line, "\t"), *fl = strtok(NULL, "\t"), *mask = strtok(NULL, "\t"),
+		     *seq = strtok(NULL, "\t");
+		if (!id || !fl || !mask || !seq)
+			continue;
+		int flags = 0;
+		if (strstr(fl, "static"))
+			flags |= G_MPOL_F_STATIC_NODES;
+		if (strstr(fl, "relative"))
+			flags |= G_MPOL_F_RELATIVE_NODES;
+		rebind_case(id, flags, mask, seq);
+	}
+	printf("@@EOF\n");
+	fclose(f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "kernel"))
 		return run_kernel(argc >= 3 ? argv[2] : "/tmp/dmesg");
+	if (argc == 3 && !strcmp(argv[1], "rebind"))
+		return run_rebind(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "exit")) {
 		g_qemu_exit(atoi(argv[2]));
 		return 1;
 	}
-	fprintf(stderr, "usage: probe kernel [DMESG] | probe exit V\n");
+	fprintf(stderr, "usage: probe kernel [DMESG] | probe rebind CASES | probe exit V\n");
 	return 2;
 }

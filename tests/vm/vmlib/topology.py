@@ -7,6 +7,7 @@ A topology file (tests/vm/topologies/<name>.json) holds, in qemu node ids:
                             initiator (the CPU node an HMAT memory-only node belongs to)
   distances                 full matrix, or socket_of_node + distance_local/_socket/_remote
   hmat (optional)           latency_ns / bandwidth_mbs: {initiator: [per target node]}
+  rebind_vectors (optional) true: replay the recorded cpuset rebinding vectors (8 nodes)
 Linux renumbers ACPI proximity domains in the order it meets them (CPU entries first, in
 CPU order, then memory entries), so expected views are given in Linux node ids.
 """
@@ -45,6 +46,7 @@ class Topology:
         if len(self.distances) != nr or any(len(r) != nr for r in self.distances):
             raise ValueError(f"{path}: distance matrix must be {nr}x{nr}")
         self.hmat = spec.get("hmat")
+        self.rebind_vectors = bool(spec.get("rebind_vectors"))
         # CPU index = socket * cores + core: qemu's order for threads=1.
         self.cpu_node = {}
         for n in self.nodes:
