@@ -9,7 +9,7 @@ emulated NUMA topology, run the guest tests, print TAP. Documentation: docs/vm-t
   vm.py qemu-args TOPOLOGY       print the qemu NUMA arguments of a topology
 
 Options for test/run: --builddir DIR (default $top_builddir or ./build), --keep (keep
-the initramfs), --timeout SECONDS (default $NODAL_VM_TIMEOUT or 300), --shell (boot
+the initramfs), --timeout SECONDS (default $NODAL_VM_TIMEOUT or 420), --shell (boot
 with the same initramfs but an interactive shell on the terminal, for debugging).
 Environment: NODAL_VM_CACHE (kernel cache), NODAL_VM_QEMU (qemu binary), NODAL_VM_EXTRA
 (host programs to copy into the guest at the same path, with their libraries).
@@ -230,7 +230,7 @@ def main(argv):
     ap.add_argument("cmd", choices=["test", "run", "fetch", "fallback", "qemu-args"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--builddir", default=os.environ.get("top_builddir") or os.path.join(HERE, "..", "..", "build"))
-    ap.add_argument("--timeout", type=int, default=int(os.environ.get("NODAL_VM_TIMEOUT", "300")))
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("NODAL_VM_TIMEOUT", "420")))
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--shell", action="store_true")
     o = ap.parse_args(argv)
