@@ -773,7 +773,7 @@ static void launch(const char *flag1, const char *flag2, const char *var, char *
                    const char *desc, bool todo)
 {
 	char e1[256] = "", e2[256] = "", pre[] = "LD_PRELOAD=/usr/local/lib/libnodal-preload.so";
-	char *argv[24], *env[5] = {(char *)var, NULL, NULL, NULL, (char *)PRELOAD_TODO};
+	char *argv[24], *env[5] = {(char *)var, NULL, NULL, NULL, todo ? (char *)PRELOAD_TODO : NULL};
 	int a = 0;
 	if (via_env) {
 		if (flag1)
