@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,13 +53,20 @@ struct meas {
 typedef void *(*alloc_fn)(void *ctx, size_t size);
 typedef void (*free_fn)(void *p);
 
+/* The node of the page holding p. No malloc here: under the preload library every malloc
+ * is a placement (it would advance an interleave cursor between the measured objects). */
 static int node_of_addr(void *p)
 {
 	int st = -1;
 	*(volatile char *)p = 1;
 	void *page = (void *)((unsigned long)p & ~(G_PAGE - 1));
-	if (g_page_nodes(page, G_PAGE, &st))
-		return -1;
+	for (int retry = 0; retry < 20; retry++) {
+		if (syscall(SYS_move_pages, 0, 1UL, &page, NULL, &st, 0) < 0)
+			return -1;
+		if (st >= 0)
+			break;
+		usleep(10000); /* under migration: ask again */
+	}
 	return st;
 }
 
@@ -563,7 +571,7 @@ struct fill_arg {
 static void scenario_fill_on_cpu(void *arg)
 {
 	struct fill_arg *fa = arg;
-	int small = fa->small, err;
+	int small = fa->small, err = 0;
 	int node[64] = {0};
 	char buf[256], seq[400];
 	bool memonly[G_MAXNODES];
@@ -600,12 +608,14 @@ static void scenario_fill_on_cpu(void *arg)
 		got = pol ? chunks(pol, 40, G_MIB, node, &err) : 0;
 		ok = got == 40 && node[0] == small && follows(node, got, order, k, seq, sizeof(seq)) &&
 		     node[39] == order[1];
+		g_todo = "nodal bug found by this test (2026-12-03): preferred-many does not fill in candidate order";
 		g_ok(ok,
 		     "api: preferred-many:%s from CPU %d with node %d limited to 16M, 40 x 1 MiB: node %d first, then "
 		     "%d (candidate order)",
 		     mo, topo.first_cpu[fa->cpu_node], small, small, order[1]);
 		if (!ok)
 			g_diag("chunks %d (errno %d); sequence %s", got, err, seq);
+		g_todo = NULL;
 		if (pol)
 			api.policy_release(pol);
 	} else {
@@ -737,12 +747,11 @@ static int run_cmd(char *const argv[], char *const env[5])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Measured on 2026-12-03 when `nodal run` landed: libnodal-preload.so put every page and
- * object on the local node whatever the policy. Until that is fixed the cases it gets
- * wrong are TAP TODO (XFAIL); when they pass they show as XPASS: then drop the marker. */
+/* Known gaps in nodal found by these tests are TAP TODO (automake: XFAIL); once fixed they
+ * show as XPASS, and the marker must then go. */
 #define PRELOAD_TODO                                                                                                   \
-	"PLACE_TODO=libnodal-preload.so does not apply NODAL_POLICY / nodal run placement yet "                        \
-	"(everything lands on the local node)"
+	"PLACE_TODO=nodal bug found by this test (2026-12-03): BIND under NODAL_NODE_LIMIT through the preload "       \
+	"library does not end in ENOMEM"
 
 /* The launcher under test: `nodal run FLAGS -- PROGRAM`, or the preload library set
  * directly (LD_PRELOAD plus the variables nodal run would set for FLAGS). */
@@ -870,19 +879,19 @@ static void scenario_run(void)
 	}
 	snprintf(f1, sizeof(f1), "--membind=%d", last);
 	snprintf(exp, sizeof(exp), "only:%d", last);
-	run_case(f1, NULL, -1, exp, "malloc'd memory all on that node", true);
+	run_case(f1, NULL, -1, exp, "malloc'd memory all on that node", false);
 	snprintf(f1, sizeof(f1), "--preferred=%d", last);
-	run_case(f1, NULL, -1, exp, "malloc'd memory all on that node", true);
+	run_case(f1, NULL, -1, exp, "malloc'd memory all on that node", false);
 	for (int n = 0; n < G_MAXNODES; n++)
 		mem[n] = n < topo.nr && topo.has_memory[n];
 	nodelist_str(mem, list, sizeof(list));
 	snprintf(f1, sizeof(f1), "--interleave=%s", list);
 	snprintf(exp, sizeof(exp), "spread:%s", list);
-	run_case(f1, NULL, -1, exp, "evenly over the nodes", true);
+	run_case(f1, NULL, -1, exp, "evenly over the nodes", false);
 	weights_str(w, sizeof(w));
 	snprintf(f1, sizeof(f1), "--policy=weighted-interleave:%s", w);
 	snprintf(exp, sizeof(exp), "weights:%s", w);
-	run_case(f1, NULL, -1, exp, "in weight proportion", true);
+	run_case(f1, NULL, -1, exp, "in weight proportion", false);
 	memory_only(memonly);
 	nodelist_str(memonly, mo, sizeof(mo));
 	if (c >= 0) {
@@ -895,7 +904,7 @@ static void scenario_run(void)
 			snprintf(f1, sizeof(f1), "--policy=preferred-many:%s", mo);
 			snprintf(exp, sizeof(exp), "only:%d", want);
 			run_case(f1, NULL, topo.first_cpu[c], exp,
-			         "on the first of the nodes in the local fallback list", true);
+			         "on the first of the nodes in the local fallback list", false);
 		}
 	}
 	int p = last_memory_only();
@@ -909,7 +918,7 @@ static void scenario_run(void)
 		run_case(f1, f2, -1, exp, "never on the private node", false);
 		snprintf(f2, sizeof(f2), "--policy=bind=static:%d", p);
 		snprintf(exp, sizeof(exp), "only:%d", p);
-		run_case(f1, f2, -1, exp, "all on the private node (explicitly bound)", true);
+		run_case(f1, f2, -1, exp, "all on the private node (explicitly bound)", false);
 	}
 	int small = gtopo_smallest(&topo);
 	char limit[64], name[512], only[16];
@@ -1031,9 +1040,15 @@ static void run_scenario(const struct scenario *s)
 	}
 	int st;
 	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		/* found by this test (2026-12-03): nodal BIND past the real small node is OOM-killed */
+		g_todo = !strcmp(s->name, "bind-real")
+		             ? "nodal bug: BIND past a node's memory ends in an OOM kill, not ENOMEM"
+		             : NULL;
 		g_ok(false, "api: the %s scenario's process ended normally (status 0x%x%s)", s->name, st,
 		     WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? ": killed, OOM?" : "");
+		g_todo = NULL;
+	}
 }
 
 static int cmd_all(void)
