@@ -11,12 +11,7 @@
 #ifndef NODAL_MPOL_IMPL_H
 #define NODAL_MPOL_IMPL_H
 
-/* The public nodal.h declares nodal_node_distance(from, to) while topology.h has an
- * internal inline of the same name (their owners will rename one); this file wants only
- * nodal.h's MPOL_* values, so hide the public declaration's name while including it. */
-#define nodal_node_distance nodal_node_distance_public
 #include <nodal.h>
-#undef nodal_node_distance
 
 #include "mempolicy.h"
 #include "msg.h"

@@ -25,11 +25,7 @@
 #include "topology.h"
 #include "weights.h"
 
-/* nodal.h's public nodal_node_distance() clashes with topology.h's inline (see
- * policies/mpol_impl.h); only the MPOL_* values are wanted here. */
-#define nodal_node_distance nodal_node_distance_public
 #include <nodal.h>
-#undef nodal_node_distance
 
 #define MAX_STEPS 64
 
