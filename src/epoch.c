@@ -38,6 +38,7 @@
 #include "ialloc.h"
 #include "msg.h"
 #include "os.h"
+#include "spinlock.h"
 
 __thread struct nodal_epoch_slot *nodal_epoch_tls;
 uint64_t nodal_epoch_global = 1; /* 0 never appears as an epoch */
@@ -82,25 +83,14 @@ static struct {
 	int rc_running, rc_stop, rc_tid;
 } E = { .rc_mutex = PTHREAD_MUTEX_INITIALIZER, .rc_cond = PTHREAD_COND_INITIALIZER };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 static void rlock(void)
 {
-	while (__atomic_exchange_n(&E.rlock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&E.rlock, __ATOMIC_RELAXED))
-			cpu_relax();
+	nodal_spin_lock(&E.rlock);
 }
 
 static void runlock(void)
 {
-	__atomic_store_n(&E.rlock, 0, __ATOMIC_RELEASE);
+	nodal_spin_unlock(&E.rlock);
 }
 
 static void count(uint64_t *c, int64_t d)
@@ -288,7 +278,7 @@ static void wait_for_readers(uint64_t t)
 	unsigned spins = 0;
 	while (min_active() < t) {
 		if (++spins < 64) {
-			cpu_relax();
+			nodal_cpu_relax();
 		} else if (spins < 256) {
 			sched_yield();
 		} else {

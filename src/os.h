@@ -108,6 +108,12 @@ struct nodal_os_ops {
 	struct nodal_os_stats *stats;
 };
 
+/* Read a small text file of this machine (sysfs, procfs) into @buf, NUL-terminated and
+ * truncated to @len - 1 bytes: 0 or an errno. open/read only: no malloc, no stdio. Used
+ * by topology discovery and the weights chain, which read the real machine whatever the
+ * selected backend. */
+int nodal_os_read_text(const char *path, char *buf, size_t len);
+
 extern const struct nodal_os_ops nodal_os_linux;
 extern const struct nodal_os_ops nodal_os_sim;
 

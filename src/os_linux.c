@@ -217,18 +217,16 @@ static int meminfo_field(const char *buf, const char *key, uint64_t *out)
 	return 0;
 }
 
-static int linux_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)
+int nodal_os_read_text(const char *path, char *buf, size_t len)
 {
-	if (node < 0 || node >= NODAL_MAX_NUMNODES)
+	if (!len)
 		return EINVAL;
-	char path[64], buf[4096];
-	nodal_fmt(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? EINVAL : errno;
+		return errno;
 	size_t n = 0;
-	while (n < sizeof(buf) - 1) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+	while (n < len - 1) {
+		ssize_t r = read(fd, buf + n, len - 1 - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -237,6 +235,18 @@ static int linux_node_memory(int node, uint64_t *free_bytes, uint64_t *total_byt
 	}
 	close(fd);
 	buf[n] = '\0';
+	return 0;
+}
+
+static int linux_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)
+{
+	if (node < 0 || node >= NODAL_MAX_NUMNODES)
+		return EINVAL;
+	char path[64], buf[4096];
+	nodal_fmt(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
+	int rerr = nodal_os_read_text(path, buf, sizeof(buf));
+	if (rerr)
+		return rerr == ENOENT ? EINVAL : rerr;
 	uint64_t fr = 0, tot = 0;
 	int err = meminfo_field(buf, "MemTotal:", &tot);
 	if (!err)

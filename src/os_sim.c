@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "msg.h"
+#include "spinlock.h"
 #include "topology.h"
 
 struct sim_vma {
@@ -71,25 +72,14 @@ static uint64_t sim_gen = 1;
 	(NODAL_OS_HAS_PREFERRED_MANY | NODAL_OS_HAS_WEIGHTED_INTERLEAVE | NODAL_OS_HAS_HOME_NODE |        \
 	 NODAL_OS_HAS_MBIND)
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 static void lock(void)
 {
-	while (__atomic_exchange_n(&S.lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&S.lock, __ATOMIC_RELAXED))
-			cpu_relax();
+	nodal_spin_lock(&S.lock);
 }
 
 static void unlock(void)
 {
-	__atomic_store_n(&S.lock, 0, __ATOMIC_RELEASE);
+	nodal_spin_unlock(&S.lock);
 }
 
 /* ---- machine set-up ------------------------------------------------------------ */

@@ -17,6 +17,7 @@
 #include "fallback.h"
 #include "ialloc.h"
 #include "msg.h"
+#include "os.h"
 
 #define GIB (UINT64_C(1) << 30)
 
@@ -385,21 +386,11 @@ static uint64_t memattr(hwloc_topology_t topo, hwloc_memattr_id_t id, hwloc_obj_
 	return 0;
 }
 
-/* Free memory of a node of this machine (sysfs meminfo "Node N MemFree: X kB"). */
+/* Free memory of a node of this machine (sysfs meminfo), 0 when unknown. */
 static uint64_t sysfs_free_bytes(int node)
 {
-	char path[96], buf[4096];
-	nodal_fmt(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return 0;
-	buf[r] = 0;
-	const char *p = strstr(buf, "MemFree:");
-	return p ? strtoull(p + 8, NULL, 10) * 1024 : 0;
+	uint64_t free_b = 0;
+	return nodal_os_linux.node_memory(node, &free_b, NULL) ? 0 : free_b;
 }
 
 static int topo_from_hwloc(hwloc_topology_t topo, const struct v3_extras *x, const char *source, bool thissystem,

@@ -4,12 +4,11 @@
 #include "weights.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "msg.h"
 #include "nodelist.h"
+#include "os.h"
 #include "policy_spec.h"
 
 /* One sysfs weight file: 1..255, or 0 when missing or unreadable. */
@@ -17,11 +16,9 @@ static uint8_t read_weight_file(const char *dir, int node)
 {
 	char path[512], buf[16];
 	nodal_fmt(path, sizeof(path), "%s/node%d", dir, node);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (nodal_os_read_text(path, buf, sizeof(buf)))
 		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	ssize_t n = (ssize_t)strlen(buf);
 	if (n <= 0)
 		return 0;
 	unsigned v = 0;

@@ -16,8 +16,6 @@
 #include "fallback.h"
 #include "msg.h"
 #include "nodemask.h"
-#include "options.h"
-#include "parse_err.h"
 #include "topology.h"
 
 static void print_list(FILE *f, const int *v, int n)
@@ -206,41 +204,10 @@ int cmd_topo(int argc, char **argv)
 			return cli_usage_error("topo: unknown argument '%s' (expected --json)", argv[i]);
 	}
 	/* An interactive command: a bad value is an error (exit 2), never the default. */
-	static struct nodal_config cfg;
-	nodal_config_defaults(&cfg);
-	static const enum nodal_option_id early[] = { NODAL_OPT_TOPOLOGY, NODAL_OPT_FALLBACK };
-	for (unsigned i = 0; i < sizeof(early) / sizeof(*early); i++) {
-		const char *v = nodal_getenv(nodal_options[early[i]].name);
-		if (v && nodal_option_parse(&cfg, early[i], v, NULL))
-			return cli_usage_error("%s (expected %s)", nodal_last_error(), nodal_options[early[i]].expected);
-	}
-
 	struct nodal_topology *t;
-	int err = nodal_topology_load(cfg.topology, &t);
-	if (err) {
-		if (cfg.topology[0])
-			return cli_usage_error("NODAL_TOPOLOGY: %s", nodal_last_error());
-		fprintf(stderr, "nodal: %s\n", nodal_last_error());
-		return 1;
-	}
-	/* Private nodes name nodes of this machine: "all" and "!" are over its memory nodes. */
-	const char *pv = nodal_getenv("NODAL_PRIVATE_NODES");
-	if (pv && *pv) {
-		struct nodal_nodelist_ctx ctx = { .all = t->memory, .allowed = t->memory, .nr_node_ids = t->nr_node_ids };
-		if (nodal_option_parse(&cfg, NODAL_OPT_PRIVATE_NODES, pv, &ctx)) {
-			int rc = cli_usage_error("NODAL_PRIVATE_NODES='%s': %s (expected %s of %s)", pv, nodal_parse_reason(),
-			                         nodal_options[NODAL_OPT_PRIVATE_NODES].expected, t->source);
-			nodal_topology_free(t);
-			return rc;
-		}
-	}
-	if (cfg.fallback != NODAL_FALLBACK_KERNEL || !nodes_empty(&cfg.private_nodes)) {
-		err = nodal_fallback_build(t, (enum nodal_fallback_kind)cfg.fallback, &cfg.private_nodes);
-		if (err) {
-			nodal_topology_free(t);
-			return cli_usage_error("%s", nodal_last_error());
-		}
-	}
+	int rc = cli_load_machine("topo", &t, NULL);
+	if (rc)
+		return rc;
 	if (json)
 		print_json(t);
 	else
