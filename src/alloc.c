@@ -59,6 +59,7 @@
 #include "os.h"
 #include "os_sim.h"
 #include "policy_spec.h"
+#include "report.h"
 #include "scope.h"
 #include "topology.h"
 #include "weights.h"
@@ -1325,12 +1326,7 @@ void nodal_alloc_atfork_child(void)
  * Exit report: per node, allocations placed there (intended) and where the kernel
  * actually put sampled pages (observed, move_pages query through the OS layer).
  */
-struct observed {
-	int nodes[NODAL_MAX_NUMNODES];
-	int sampled, unmapped;
-};
-
-static void observe(int node, struct observed *o)
+static void observe(int node, struct nodal_report_observed *o)
 {
 	void *pages[SAMPLES];
 	int status[SAMPLES];
@@ -1346,21 +1342,10 @@ static void observe(int node, struct observed *o)
 		return;
 	for (int i = 0; i < cnt; i++) {
 		o->sampled++;
-		if (status[i] >= 0 && status[i] < NODAL_MAX_NUMNODES)
-			o->nodes[status[i]]++;
-		else
+		if (status[i] == node)
+			o->on_node++;
+		else if (status[i] < 0 || status[i] >= NODAL_MAX_NUMNODES)
 			o->unmapped++;
-	}
-}
-
-static void report_write(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, s, len);
-		if (w <= 0)
-			return;
-		s += w;
-		len -= (size_t)w;
 	}
 }
 
@@ -1369,64 +1354,5 @@ void nodal_alloc_report(void)
 	static _Atomic int done;
 	if (atomic_load(&init_state) != ST_READY || cfg.stats == NODAL_STATS_OFF || atomic_exchange(&done, 1))
 		return;
-	bool json = cfg.stats == NODAL_STATS_JSON;
-	int fd = 2;
-	if (json) {
-		fd = open(cfg.stats_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			nodal_msg("NODAL_STATS='json:%s': cannot open the file (%s)", cfg.stats_path, strerror(errno));
-			return;
-		}
-	}
-	/* struct nodal_stats is large: static, the report runs once */
-	static struct nodal_stats st;
-	nodal_stats_get(&st);
-	char line[768];
-	size_t n;
-	n = json ? nodal_fmt(line, sizeof(line), "{\"topology\":\"%s\",\"nodes\":[", topo->source)
-		 : nodal_fmt(line, sizeof(line),
-			     "nodal: per-node report: intended = what nodal placed on the node; observed = node of "
-			     "sampled pages (move_pages)\n"
-			     "nodal: %4s %12s %10s %10s %8s %8s %8s %8s %8s %8s  %s\n",
-			     "node", "allocated", "nmalloc", "nfree", "fb-full", "fb-limit", "fb-!allw", "pref-miss",
-			     "bind-fail", "rem-free", "observed");
-	report_write(fd, line, n);
-	for (int i = 0; i < st.nr_nodes; i++) {
-		const struct nodal_node_stats *s = &st.node[i];
-		struct observed o;
-		observe(s->node, &o);
-		int on = o.nodes[s->node], elsewhere = o.sampled - on - o.unmapped;
-		if (json) {
-			n = nodal_fmt(line, sizeof(line),
-				      "%s{\"node\":%d,\"allocated\":%llu,\"active\":%llu,\"mapped\":%llu,\"nmalloc\":%llu,"
-				      "\"nfree\":%llu,\"fallback_full\":%llu,\"fallback_limit\":%llu,"
-				      "\"fallback_not_allowed\":%llu,\"preferred_miss\":%llu,\"bind_failure\":%llu,"
-				      "\"remote_free\":%llu,\"observed\":{\"sampled\":%d,\"on_node\":%d,\"elsewhere\":%d,"
-				      "\"not_present\":%d}}",
-				      i ? "," : "", s->node, (unsigned long long)s->allocated,
-				      (unsigned long long)s->active, (unsigned long long)s->mapped,
-				      (unsigned long long)s->nmalloc, (unsigned long long)s->nfree,
-				      (unsigned long long)s->fallback_full, (unsigned long long)s->fallback_limit,
-				      (unsigned long long)s->fallback_not_allowed, (unsigned long long)s->preferred_miss,
-				      (unsigned long long)s->bind_failure, (unsigned long long)s->remote_free, o.sampled, on,
-				      elsewhere, o.unmapped);
-		} else {
-			n = nodal_fmt(line, sizeof(line),
-				      "nodal: %4d %12llu %10llu %10llu %8llu %8llu %8llu %8llu %8llu %8llu  %d/%d sampled "
-				      "pages on node %d, %d elsewhere, %d not present\n",
-				      s->node, (unsigned long long)s->allocated, (unsigned long long)s->nmalloc,
-				      (unsigned long long)s->nfree, (unsigned long long)s->fallback_full,
-				      (unsigned long long)s->fallback_limit, (unsigned long long)s->fallback_not_allowed,
-				      (unsigned long long)s->preferred_miss, (unsigned long long)s->bind_failure,
-				      (unsigned long long)s->remote_free, on, o.sampled, s->node, elsewhere, o.unmapped);
-		}
-		report_write(fd, line, n);
-	}
-	if (json) {
-		n = nodal_fmt(line, sizeof(line), "],\"total\":{\"allocated\":%llu,\"nmalloc\":%llu,\"nfree\":%llu}}\n",
-			      (unsigned long long)st.total.allocated, (unsigned long long)st.total.nmalloc,
-			      (unsigned long long)st.total.nfree);
-		report_write(fd, line, n);
-		close(fd);
-	}
+	nodal_report_write(&cfg, topo->source, observe);
 }

@@ -6,3 +6,6 @@ noinst_HEADERS += src/alloc.h src/scope.h
 # Export nothing but nodal_* from libnodal.so (private jemalloc included).
 libnodal_la_LDFLAGS += -Wl,--version-script=$(srcdir)/src/libnodal.sym
 EXTRA_DIST += src/libnodal.sym
+# The NODAL_STATS exit report (pid, program, text/JSON, %p in the JSON path).
+libnodal_core_la_SOURCES += src/report.c
+noinst_HEADERS += src/report.h

@@ -222,6 +222,16 @@ static int parse_stats(struct nodal_config *cfg, const char *v, const struct nod
 	} else if (!strncmp(v, json, sizeof(json) - 1)) {
 		if (!v[sizeof(json) - 1])
 			return nodal_parse_fail(&e, "empty path after 'json:'");
+		/* the path's patterns (report.c): %p = the process id, %% = '%' */
+		for (const char *q = v + sizeof(json) - 1; *q; q++) {
+			if (*q != '%')
+				continue;
+			if (q[1] != 'p' && q[1] != '%')
+				return nodal_parse_fail(&e, "'%%%s' at position %zu is not a path pattern (expected %%p for "
+							"the pid or %%%% for a '%%')",
+							nodal_tok_at(t, sizeof(t), q + 1, v + strlen(v)), nodal_pos(&e, q));
+			q++;
+		}
 		cfg->stats = NODAL_STATS_JSON;
 		nodal_fmt(cfg->stats_path, sizeof(cfg->stats_path), "%s", v + sizeof(json) - 1);
 	} else {
@@ -278,8 +288,9 @@ const struct nodal_option nodal_options[NODAL_OPT_COUNT] = {
 		"OS backend: the real kernel, or the simulated machine built from the topology",
 		false, parse_os },
 	[NODAL_OPT_STATS] = { "NODAL_STATS", "stats", "0",
-		"0, 1 or json:PATH",
-		"at exit: 1 = per-node report on stderr, json:PATH = the same as JSON in PATH, 0 = off",
+		"0, 1 or json:PATH (in PATH %p is the pid, %% a '%')",
+		"at exit: 1 = per-node report on stderr, json:PATH = the same as JSON in PATH, 0 = off; "
+		"each report names its pid and program",
 		false, parse_stats },
 	[NODAL_OPT_VERBOSE] = { "NODAL_VERBOSE", "0 to 2", "0",
 		"0, 1 or 2",

@@ -33,4 +33,25 @@ grep -q '^nodal: per-node report' "$WORK/text"
 ok $? "NODAL_STATS=1 prints the per-node report on stderr"
 sum=$(awk '$1 == "nodal:" && $2 ~ /^[0-9]+$/ { s += $4 } END { print s + 0 }' "$WORK/text")
 ok $(( sum != a_nmalloc )) "the text rows' nmalloc add up to the JSON total ($sum)"
+
+# A pipeline: every process reports, and each report names its own pid and program.
+NODAL_STATS=1 LD_PRELOAD="$PRELOAD_LIB" sh -c '"$1" 10 10 100 0 | "$1" 20 20 100 0 >/dev/null' sh \
+	"$TESTBIN/stats" 2>"$WORK/pipe"
+sed 's/^/# /' "$WORK/pipe" | grep 'per-node report'
+heads=$(grep -c '^nodal: per-node report of pid [0-9]* (' "$WORK/pipe")
+pids=$(sed -n 's/^nodal: per-node report of pid \([0-9]*\) .*/\1/p' "$WORK/pipe" | sort -u | wc -l)
+ok $(( heads < 2 || pids != heads )) "a pipeline's reports (two programs, and sh if it reports): $heads headers, $pids distinct pids"
+n=$(grep -c '^nodal: per-node report of pid [0-9]* (stats)' "$WORK/pipe")
+ok $(( n != 2 )) "the two programs' headers name the program 'stats' ($n)"
+# NODAL_STATS=json:PATH with %p: one file per process, each naming its pid.
+NODAL_STATS=json:"$WORK/pipe.%p.json" LD_PRELOAD="$PRELOAD_LIB" sh -c '"$1" 10 10 100 0 | "$1" 20 20 100 0 >/dev/null' sh \
+	"$TESTBIN/stats"
+bad=0 files=0
+for f in "$WORK"/pipe.*.json; do
+	[ -f "$f" ] || continue
+	files=$((files + 1))
+	pid=${f##*/pipe.}; pid=${pid%.json}
+	$PY -I -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d['pid'] != int(sys.argv[2]))" "$f" "$pid" || bad=1
+done
+ok $(( files < 2 || bad )) "json:PATH.%p: $files files, each holding its own pid"
 done_testing
