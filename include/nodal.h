@@ -105,6 +105,28 @@ NODAL_API void nodal_free_onnode(void *ptr, size_t size);
  *  was allocated while nodal was initialising: such memory has no node). */
 NODAL_API int nodal_node_of(const void *ptr);
 
+/** POSIX posix_memalign() over nodal_malloc (memkind_posix_memalign, UMF's aligned
+ *  pool allocation): @size bytes aligned to @alignment, placed like nodal_malloc.
+ *  @size 0 gives a unique pointer that must be freed.
+ *  @return 0 and *@memptr set; EINVAL (@memptr NULL, @alignment not a power of two or
+ *  smaller than sizeof(void *)) or ENOMEM, with *@memptr untouched and errno unchanged. */
+NODAL_API int nodal_posix_memalign(void **memptr, size_t alignment, size_t size);
+
+/** Release @ptr whose size the caller knows (C++ sized delete, memkind/UMF-style
+ *  sized frees): faster than nodal_free for small objects. @size must lie between the
+ *  size asked for and nodal_usable_size(@ptr); any other value is undefined behaviour
+ *  (like a wrong size to sdallocx). NULL is ignored. */
+NODAL_API void nodal_free_sized(void *ptr, size_t size);
+
+/** The node CPU @cpu belongs to (libnuma's numa_node_of_cpu), in nodal's topology.
+ *  @return a node id, or -1 with errno = EINVAL (no such CPU). */
+NODAL_API int nodal_node_of_cpu(int cpu);
+
+/** The node of the CPU the calling thread runs on now (what LOCAL places on; it may
+ *  change at any moment unless the thread is pinned).
+ *  @return a node id, or -1 with errno = ENOSYS (getcpu unavailable). */
+NODAL_API int nodal_current_node(void);
+
 /*
  * Policies
  * ========
@@ -238,15 +260,18 @@ NODAL_API int nodal_heap_destroy(nodal_heap_t *heap);
 
 struct nodal_node_stats {
 	int node;                 /* the kernel's node id; -1 in `total` */
-	uint64_t allocated;       /* bytes in live objects, including objects held in thread caches */
+	uint64_t allocated;       /* bytes in live objects, including objects held in thread caches
+				   * and page-policy mappings (pages_bytes) */
 	uint64_t cached;          /* of which in thread caches */
-	uint64_t active;          /* bytes in pages holding live objects */
-	uint64_t mapped;          /* bytes mapped by the node's arena (including retained, purged) */
+	uint64_t active;          /* bytes in pages holding live objects (pages_bytes included) */
+	uint64_t mapped;          /* bytes mapped by the node's arena (including retained, purged)
+				   * plus pages_bytes */
 	uint64_t committed;       /* bytes counted against the node's limit (arena + page mappings) */
 	uint64_t pages_bytes;     /* bytes of page-policy mappings on this node (weighted share) */
 	uint64_t limit;           /* NODAL_NODE_LIMIT, 0 = none */
 	int full;                 /* 1 if the node is currently full (limit or watermark) */
-	uint64_t nmalloc, nfree;  /* allocations and frees made on this node */
+	uint64_t nmalloc, nfree;  /* allocations and frees made on this node (a page-policy
+				   * mapping counts once, on its first node) */
 	uint64_t fallback_full;   /* allocations that skipped this node because it was full */
 	uint64_t fallback_limit;  /* ... because it was at its limit */
 	uint64_t fallback_not_allowed; /* ... because it is outside the allowed nodes */

@@ -1,7 +1,7 @@
 # src/alloc.mk: build fragment of the allocation path (alloc.c) and the public API (api.c).
 # alloc.c is shared by every front end (core); api.c is the libnodal.so API only.
 libnodal_core_la_SOURCES += src/alloc.c
-libnodal_la_SOURCES += src/api.c
+libnodal_la_SOURCES += src/api.c src/api_compat.c
 noinst_HEADERS += src/alloc.h src/scope.h
 # Export nothing but nodal_* from libnodal.so (private jemalloc included).
 libnodal_la_LDFLAGS += -Wl,--version-script=$(srcdir)/src/libnodal.sym

@@ -53,6 +53,8 @@ enum {
 	NODAL_STATS_NCTR = NODAL_STATS_EV0 + NODAL_STAT_EVENT_COUNT,
 };
 uint64_t *nodal_stats_thread(void);
+/* Count one allocation (@is_free false) or free of @node on a slow path (page mappings). */
+void nodal_stats_count_op(int node, bool is_free);
 /* The fast path counts its home node's operations in the thread's arena TLS (no pointer
  * chase); the stats block points at them and readers add them to @node's counters.
  * The owner folds them into its block when its home changes (a reader racing with that

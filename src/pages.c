@@ -196,6 +196,7 @@ static void *pages_map(size_t size, size_t align, int mode, const nodemask_t *no
 		errno = ENOMEM;
 		return NULL;
 	}
+	nodal_stats_count_op(first_node(nodes), false);
 	return p;
 }
 
@@ -224,6 +225,7 @@ void nodal_pages_free(void *p)
 	chunkmap_set(h.base, h.maplen, 0);
 	nodal_os()->unmap(h.base, h.maplen);
 	release_shares(&h, -1);
+	nodal_stats_count_op(first_node(&h.nodes), true);
 }
 
 size_t nodal_pages_usize(const void *p)

@@ -102,6 +102,14 @@ void nodal_stats_thread_exit(void)
 	nodal_ifree(b);
 }
 
+void nodal_stats_count_op(int node, bool is_free)
+{
+	if (node < 0 || node >= nodal_ag.nr_node_ids)
+		return;
+	uint64_t *c = &nodal_stats_thread()[node * NODAL_STATS_NCTR + (is_free ? NODAL_STATS_FREE : NODAL_STATS_ALLOC)];
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
 void nodal_stat_count(int node, enum nodal_stat_event ev)
 {
 	if (node < 0 || node >= nodal_ag.nr_node_ids || (unsigned)ev >= NODAL_STAT_EVENT_COUNT)
@@ -203,6 +211,10 @@ int nodal_stats_get(struct nodal_stats *st)
 		s->mapped = je_u64(a, "mapped", false);
 		s->committed = __atomic_load_n(&nodal_committed_bytes[node], __ATOMIC_RELAXED);
 		s->pages_bytes = __atomic_load_n(&nodal_pages_bytes[node], __ATOMIC_RELAXED);
+		/* page-policy mappings are live objects too (jemalloc does not see them) */
+		s->allocated += s->pages_bytes;
+		s->active += s->pages_bytes;
+		s->mapped += s->pages_bytes;
 		s->limit = nodal_arena_get_limit(node);
 		s->full = node_isset(node, full);
 	}
