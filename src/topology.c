@@ -374,15 +374,39 @@ static void read_distances(hwloc_topology_t topo, struct nodal_topology *t)
 	hwloc_distances_release(topo, d[0]);
 }
 
-static uint64_t memattr(hwloc_topology_t topo, hwloc_memattr_id_t id, hwloc_obj_t node)
+/* The nodes of the CPUs in @cpus (each PU's Linux node), added to @out. */
+static void cpuset_nodes(hwloc_topology_t topo, hwloc_const_bitmap_t cpus, nodemask_t *out)
+{
+	int cpu;
+	if (!cpus)
+		return;
+	for (cpu = hwloc_bitmap_first(cpus); cpu >= 0; cpu = hwloc_bitmap_next(cpus, cpu)) {
+		hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(topo, (unsigned)cpu);
+		hwloc_obj_t n = pu ? pu_node(pu) : NULL;
+		if (n && n->os_index < NODAL_MAX_NUMNODES)
+			node_set((int)n->os_index, out);
+	}
+}
+
+/* A memory attribute of @node from its local initiator (its own CPUs), else from hwloc's
+ * best initiator; 0 when unknown. @from receives the nodes of the initiator's CPUs. */
+static uint64_t memattr(hwloc_topology_t topo, hwloc_memattr_id_t id, hwloc_obj_t node, nodemask_t *from)
 {
 	hwloc_uint64_t v = 0;
 	struct hwloc_location loc = { .type = HWLOC_LOCATION_TYPE_CPUSET };
+	nodes_clear(from);
 	loc.location.cpuset = node->cpuset;
-	if (node->cpuset && !hwloc_bitmap_iszero(node->cpuset) && hwloc_memattr_get_value(topo, id, node, &loc, 0, &v) == 0)
+	if (node->cpuset && !hwloc_bitmap_iszero(node->cpuset) && hwloc_memattr_get_value(topo, id, node, &loc, 0, &v) == 0) {
+		cpuset_nodes(topo, node->cpuset, from);
 		return v;
-	if (hwloc_memattr_get_best_initiator(topo, id, node, 0, &loc, &v) == 0)
+	}
+	if (hwloc_memattr_get_best_initiator(topo, id, node, 0, &loc, &v) == 0) {
+		if (loc.type == HWLOC_LOCATION_TYPE_CPUSET)
+			cpuset_nodes(topo, loc.location.cpuset, from);
+		else if (loc.type == HWLOC_LOCATION_TYPE_OBJECT && loc.location.object)
+			cpuset_nodes(topo, loc.location.object->cpuset, from);
 		return v;
+	}
 	return 0;
 }
 
@@ -440,8 +464,11 @@ static int topo_from_hwloc(hwloc_topology_t topo, const struct v3_extras *x, con
 				if (x->kinds[i] & (1u << b))
 					set_subtype(node, tier_kind_names[b]);
 		}
-		node->bandwidth_mbs = memattr(topo, HWLOC_MEMATTR_ID_BANDWIDTH, o);
-		node->latency_ns = memattr(topo, HWLOC_MEMATTR_ID_LATENCY, o);
+		nodemask_t lat_from;
+		node->bandwidth_mbs = memattr(topo, HWLOC_MEMATTR_ID_BANDWIDTH, o, &node->initiators);
+		node->latency_ns = memattr(topo, HWLOC_MEMATTR_ID_LATENCY, o, &lat_from);
+		if (!node->bandwidth_mbs)
+			node->initiators = lat_from;
 		if (thissystem)
 			node->free_bytes = sysfs_free_bytes((int)o->os_index);
 	}

@@ -11,7 +11,9 @@
  * Reading the machine the Linux way (docs/topology.md): a node id is the NUMANode's
  * os_index; a node has memory when local_memory > 0; distances come from the
  * "NUMALatency" matrix (else any NUMANode latency matrix, else 10 local / 20 remote;
- * values above 255 are clamped, as the kernel's are u8); a CPU's node is the NUMANode
+ * values above 255 are clamped, as the kernel's are u8); bandwidth and latency are hwloc's
+ * memory attributes (HMAT) from the node's local CPUs (its hwloc cpuset), else from hwloc's best initiator,
+ * whose CPUs' nodes are kept as the node's initiators; a CPU's node is the NUMANode
  * among the memory children of the PU's closest ancestor that has any (several: a
  * "DRAM" or untyped one first, then the lowest id). hwloc v3 XML files, which Debian's
  * hwloc 2.9 refuses by version, are read through a documented in-memory conversion.
@@ -54,6 +56,8 @@ struct nodal_node {
 	char subtype[16];       /* "DRAM", "HBM", "NVM", "CXL", "GPUMemory", "" */
 	uint64_t bandwidth_mbs; /* HMAT/hwloc bandwidth from the local initiator, 0 unknown */
 	uint64_t latency_ns;    /* HMAT/hwloc latency, 0 unknown */
+	nodemask_t initiators;  /* the nodes whose CPUs those figures are from (the bandwidth's
+	                         * initiator, else the latency's); empty when neither is known */
 	int ncpus;
 	int *cpus;              /* sorted Linux CPU ids whose nearest node is this one */
 };

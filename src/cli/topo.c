@@ -64,6 +64,21 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A node set as "0-3,8" (the initiators column), "-" when empty. */
+static void mask_str(const nodemask_t *m, char *buf, size_t len)
+{
+	int ids[NODAL_MAX_NUMNODES], k = 0, n;
+	for_each_node_mask(n, m)
+		ids[k++] = n;
+	FILE *f = k ? fmemopen(buf, len, "w") : NULL;
+	if (!f) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	print_list(f, ids, k);
+	fclose(f);
+}
+
 static void print_json(const struct nodal_topology *t)
 {
 	int n, first = 1;
@@ -100,6 +115,13 @@ static void print_json(const struct nodal_topology *t)
 			printf(", \"bandwidth_mbs\": %" PRIu64, node->bandwidth_mbs);
 		if (node->latency_ns)
 			printf(", \"latency_ns\": %" PRIu64, node->latency_ns);
+		if (!nodes_empty(&node->initiators)) {
+			int i, k = 0;
+			fputs(", \"initiators\": [", stdout);
+			for_each_node_mask(i, &node->initiators)
+				printf("%s%d", k++ ? ", " : "", i);
+			putchar(']');
+		}
 		int len;
 		const uint16_t *l = nodal_fallback_list(t, n, &len);
 		fputs(", \"fallback\": [", stdout);
@@ -123,14 +145,14 @@ static void print_text(const struct nodal_topology *t)
 	for_each_node_mask(n, &t->private_nodes)
 		priv[np++] = n;
 	print_list(stdout, priv, np);
-	printf("\n\n%5s %11s %11s %4s %-10s %8s %6s %-7s %s\n", "node", "memory", "free", "tier", "subtype", "MB/s",
-	       "ns", "private", "cpus");
+	printf("\n\n%5s %11s %11s %4s %-10s %8s %6s %-8s %-7s %s\n", "node", "memory", "free", "tier", "subtype", "MB/s",
+	       "ns", "from", "private", "cpus");
 	for (n = 0; n < t->nr_node_ids; n++) {
 		const struct nodal_node *node = &t->nodes[n];
 		if (!node->present)
 			continue;
 		nr_present++;
-		char cpus[4096], mem[32], fr[32], tier[16], bw[24], lat[24];
+		char cpus[4096], mem[32], fr[32], tier[16], bw[24], lat[24], from[64];
 		FILE *f = fmemopen(cpus, sizeof(cpus), "w");
 		if (f) {
 			print_list(f, node->cpus, node->ncpus);
@@ -150,8 +172,9 @@ static void print_text(const struct nodal_topology *t)
 		/* HMAT / hwloc memory attributes from the node's local initiator, "-" unknown */
 		snprintf(bw, sizeof(bw), node->bandwidth_mbs ? "%" PRIu64 : "-", node->bandwidth_mbs);
 		snprintf(lat, sizeof(lat), node->latency_ns ? "%" PRIu64 : "-", node->latency_ns);
-		printf("%5d %11s %11s %4s %-10s %8s %6s %-7s %s\n", n, node->has_memory ? mem : "none", fr, tier,
-		       node->subtype[0] ? node->subtype : "-", bw, lat, node->is_private ? "yes" : "no", cpus);
+		mask_str(&node->initiators, from, sizeof(from));
+		printf("%5d %11s %11s %4s %-10s %8s %6s %-8s %-7s %s\n", n, node->has_memory ? mem : "none", fr, tier,
+		       node->subtype[0] ? node->subtype : "-", bw, lat, from, node->is_private ? "yes" : "no", cpus);
 	}
 
 	printf("\ndistances:\n%5s", "");

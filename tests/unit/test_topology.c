@@ -204,12 +204,21 @@ Test(topology, tiers_subtypes_bandwidth_distances)
 	cr_assert_eq(t->nodes[0].tier, 1);
 	cr_assert_eq(t->nodes[0].bandwidth_mbs, 22500);
 	cr_assert_eq(t->nodes[7].bandwidth_mbs, 90000);
+	/* the HBM node's figures are from node 0's CPUs (its initiator cpuset) */
+	cr_assert_eq(nodes_weight(&t->nodes[7].initiators), 1);
+	cr_assert(node_isset(0, &t->nodes[7].initiators));
+	cr_assert(node_isset(0, &t->nodes[0].initiators));
 	nodal_topology_free(t);
 
 	/* latency and bandwidth memattrs; NVM subtype */
 	t = load_shared("fs-fakememinitiators-1np2c+1npp+gi.xml");
 	cr_assert_str_eq(t->nodes[7].subtype, "NVM");
 	cr_assert_gt(t->nodes[7].latency_ns, t->nodes[5].latency_ns);
+	/* an initiator spanning two CPU nodes: both are node 7's initiators */
+	cr_assert_eq(nodes_weight(&t->nodes[7].initiators), 2);
+	cr_assert(node_isset(5, &t->nodes[7].initiators) && node_isset(6, &t->nodes[7].initiators));
+	cr_assert_eq(nodes_weight(&t->nodes[5].initiators), 1);
+	cr_assert(node_isset(5, &t->nodes[5].initiators));
 	nodal_topology_free(t);
 
 	/* sparse ids and a real NUMALatency matrix */

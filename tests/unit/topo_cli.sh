@@ -47,7 +47,12 @@ p = run(["--json"], NODAL_TOPOLOGY=os.path.join(xml, "64intel64-heteromem.xml"))
 d = json.loads(p.stdout) if p.returncode == 0 else {"nodes": []}
 n7 = [x for x in d["nodes"] if x["id"] == 7]
 check("--json carries tier, subtype and bandwidth (v3 XML)", bool(n7) and n7[0]["tier"] == 0
-      and n7[0]["subtype"] == "HBM" and n7[0].get("bandwidth_mbs") == 90000, p.stdout[:400] + p.stderr)
+      and n7[0]["subtype"] == "HBM" and n7[0].get("bandwidth_mbs") == 90000
+      and n7[0].get("initiators") == [0], p.stdout[:400] + p.stderr)
+p = run([], NODAL_TOPOLOGY=os.path.join(xml, "fs-fakememinitiators-1np2c+1npp+gi.xml"))
+row7 = [l.split() for l in p.stdout.splitlines() if l.split()[:1] == ["7"]]
+check("text: the NVM node's MB/s, ns and initiator nodes (from) columns", p.returncode == 0 and bool(row7)
+      and row7[0][6:9] == ["78644", "77", "5-6"], p.stdout[:800] + p.stderr)
 
 bad = [
     ({"NODAL_TOPOLOGY": "/nonexistent/m.xml"}, [], "/nonexistent/m.xml"),

@@ -126,6 +126,11 @@ def check_hmat(topo, out):
                 diag.append(f"{key}: guest {raw!r}, expected {v}")
         res.append(Result(ok, f"HMAT: node {n} access0 latency {want['read_latency']} ns, "
                               f"bandwidth {want['read_bandwidth']} MB/s (best initiator)", diag=diag))
+    for n, want in sorted(topo.expected_initiators().items()):
+        raw = out.files.get(f"node{n}/access0/initiators")
+        got = sorted(int(x[4:]) for x in (raw or "").split() if x.startswith("node") and x[4:].isdigit())
+        res.append(Result(got == want, f"HMAT: node {n}'s access0 initiators are nodes {want} (qemu initiator=)",
+                          diag=[f"guest: {raw!r}"]))
     return res
 
 
@@ -200,30 +205,70 @@ def check_nodal_topo(topo, out):
     return res
 
 
+def _topo_text_rows(text):
+    """{node: (MB/s, ns, from)} from the node table of `nodal topo` (the columns before
+    `private` and `cpus`, the last two)."""
+    rows, in_table = {}, False
+    for line in (text or "").splitlines():
+        f = line.split()
+        if f[:1] == ["node"] and "MB/s" in f:
+            in_table = True
+            continue
+        if in_table and not f:
+            break
+        if in_table and len(f) >= 6 and f[0].isdigit():
+            rows[int(f[0])] = (f[-5], f[-4], f[-3])
+    return rows
+
+
+def _nodelist_str(nodes):
+    """[0, 1, 2, 5] -> "0-2,5", as nodal prints node sets."""
+    out, i = [], 0
+    while i < len(nodes):
+        j = i
+        while j + 1 < len(nodes) and nodes[j + 1] == nodes[j] + 1:
+            j += 1
+        out.append(f"{nodes[i]}-{nodes[j]}" if j > i else f"{nodes[i]}")
+        i = j + 1
+    return ",".join(out) or "-"
+
+
 def check_nodal_topo_hmat(topo, out):
-    """With HMAT, `nodal topo --json` gives each node the kernel's access0 figures (the
-    best initiator's latency_ns and bandwidth_mbs, which hwloc reads from sysfs)."""
+    """With HMAT, `nodal topo` (--json and the text table) gives each node the figures
+    qemu was given for its best initiator (latency_ns, bandwidth_mbs, which the kernel
+    reports as access0 and hwloc reads from sysfs) and that initiator's node."""
     exp = topo.expected_hmat()
     if not exp:
         return []
-    desc = "nodal topo: each node's HMAT latency_ns and bandwidth_mbs equal the kernel's access0 figures"
+    inits = topo.expected_initiators()
+    descs = ["nodal topo --json: each node's latency_ns and bandwidth_mbs are qemu's hmat-lb figures "
+             "of its best initiator",
+             "nodal topo --json: each node's initiators are its qemu initiator= node",
+             "nodal topo: the node table's MB/s, ns and from columns are qemu's hmat-lb figures and initiator"]
     data, skip = _nodal_topo(out)
     if skip:
-        return [Result(True, desc, skip=skip)]
+        return [Result(True, d, skip=skip) for d in descs]
     if "__error__" in data:
-        return [Result(False, desc, diag=[data["__error__"]])]
+        return [Result(False, d, diag=[data["__error__"]]) for d in descs]
     nodes = {nd.get("id"): nd for nd in data.get("nodes", [])}
-    ok, diag, present = True, [], False
+    rows = _topo_text_rows(out.files.get("nodal-topo-text"))
+    ok_fig, ok_init, ok_text, d_fig, d_init, d_text = True, True, True, [], [], []
     for n, want in sorted(exp.items()):
         nd = nodes.get(n, {})
         got = (nd.get("latency_ns"), nd.get("bandwidth_mbs"))
-        present = present or got != (None, None)
         if got != (want["read_latency"], want["read_bandwidth"]):
-            ok = False
-        diag.append(f"node {n}: nodal latency_ns={got[0]} bandwidth_mbs={got[1]}, "
-                    f"kernel {want['read_latency']} ns {want['read_bandwidth']} MB/s")
-    todo = None if present else "nodal topo reports no HMAT figures on this machine yet (hwloc has them)"
-    return [Result(ok, desc, diag=diag, todo=todo)]
+            ok_fig = False
+        d_fig.append(f"node {n}: nodal latency_ns={got[0]} bandwidth_mbs={got[1]}, "
+                     f"qemu {want['read_latency']} ns {want['read_bandwidth']} MB/s")
+        if nd.get("initiators") != inits[n]:
+            ok_init = False
+        d_init.append(f"node {n}: nodal initiators {nd.get('initiators')}, qemu initiator {inits[n]}")
+        want_row = (str(want["read_bandwidth"]), str(want["read_latency"]), _nodelist_str(inits[n]))
+        if rows.get(n) != want_row:
+            ok_text = False
+        d_text.append(f"node {n}: nodal {rows.get(n)}, qemu {want_row}")
+    return [Result(ok_fig, descs[0], diag=d_fig), Result(ok_init, descs[1], diag=d_init),
+            Result(ok_text, descs[2], diag=d_text)]
 
 
 def rebind_cases(tsv_path):

@@ -116,7 +116,9 @@ class Topology:
 
     def expected_hmat(self):
         """Per Linux memory node: the access0 (best initiator) figures the kernel reports,
-        {node: {read_latency: ns, read_bandwidth: MB/s, ...}}; {} without HMAT."""
+        {node: {read_latency: ns, read_bandwidth: MB/s, ...}}, from the hmat-lb values
+        given to qemu; {} without HMAT. The initiators giving those figures are in
+        expected_initiators()."""
         if not self.hmat:
             return {}
         ids = self.linux_ids()
@@ -127,6 +129,27 @@ class Topology:
             bw = max(row[t] for row in self.hmat["bandwidth_mbs"].values())
             out[ids[t]] = {"read_latency": lat, "write_latency": lat,
                            "read_bandwidth": bw, "write_bandwidth": bw}
+        return out
+
+    def expected_initiators(self):
+        """Per Linux memory node: the Linux ids of the initiators with the best figures
+        (lowest latency and highest bandwidth given to qemu), which must be the node's
+        own `initiator=` (the topology file would contradict itself otherwise);
+        {} without HMAT."""
+        if not self.hmat:
+            return {}
+        ids = self.linux_ids()
+        out = {}
+        for n in self.nodes:
+            t = n["id"]
+            lat = self.hmat["latency_ns"]
+            bw = self.hmat["bandwidth_mbs"]
+            best = sorted(int(i) for i in lat if lat[i][t] == min(r[t] for r in lat.values())
+                          and bw[i][t] == max(r[t] for r in bw.values()))
+            own = n.get("initiator", n["id"])
+            if best != [own]:
+                raise ValueError(f"{self.name}: node {t}: best HMAT initiators {best}, initiator= says {own}")
+            out[ids[t]] = [ids[own]]
         return out
 
 
