@@ -11,7 +11,7 @@ tests_vm_guest_place_LDADD = -lpthread -ldl
 
 VM_PY = /usr/bin/python3
 VM_GUEST_BINS = tests/vm/guest/probe tests/vm/guest/place
-VM_TESTS = tests/vm/numa4-hmat.6.1.vm tests/vm/numa4-hmat.6.12.vm \
+VM_TESTS = tests/vm/harness.vm tests/vm/numa4-hmat.6.1.vm tests/vm/numa4-hmat.6.12.vm \
 	tests/vm/numa8-2socket.6.1.vm tests/vm/numa8-2socket.6.12.vm
 TEST_EXTENSIONS += .vm
 VM_LOG_DRIVER = $(LOG_DRIVER)

@@ -51,7 +51,7 @@ def read_group(path):
                 k, v = line.split("=", 1)
                 conf[k.strip()] = v.strip()
     for k in ("topology", "kernel"):
-        if k not in conf:
+        if k not in conf and "selftest" not in conf:
             raise SystemExit(f"vm.py: {path}: missing '{k} = ...'")
     return conf
 
@@ -65,7 +65,7 @@ def qemu_unusable():
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"{QEMU} does not run: {e}"
     if r.returncode != 0 or "tcg" not in r.stdout:
-        return f"{QEMU} has no TCG accelerator: {(r.stdout + r.stderr).strip()[:200]}"
+        return f"{QEMU} has no TCG accelerator: {' '.join((r.stdout + r.stderr).split())[:200]}"
     if not initramfs.find_busybox():
         return "no static busybox (scripts/setup.sh installs busybox-static)"
     return None
@@ -226,6 +226,52 @@ def run_group(topology, series, builddir, workdir, timeout, keep=False, shell=Fa
     return 0
 
 
+def selftest(builddir):
+    """The harness's own skip paths (tests/vm/harness.vm): a machine where qemu cannot
+    run, or the kernel cannot be obtained, reports the group skipped with the reason —
+    run for real by pointing NODAL_VM_QEMU / PATH / NODAL_VM_CACHE at broken stand-ins."""
+    import tempfile
+    results = []
+    with tempfile.TemporaryDirectory(prefix="nodal-vm-selftest-") as tmp:
+        def script(name, body):
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\n" + body + "\n")
+            os.chmod(path, 0o755)
+            return path
+
+        kvm_only = script("qemu-kvm-only", 'echo "Accelerators supported in QEMU binary:"; echo kvm')
+        broken = script("qemu-broken", 'echo "qemu: cannot load libraries" >&2; exit 1')
+        os.makedirs(os.path.join(tmp, "bin"))
+        script("bin/apt-cache", 'echo "E: Could not connect to deb.debian.org" >&2; exit 100')
+        script("bin/apt-get", 'echo "E: Could not connect to deb.debian.org" >&2; exit 100')
+        cases = [
+            ("qemu is not installed", {"NODAL_VM_QEMU": os.path.join(tmp, "no-such-qemu")}, "not found"),
+            ("qemu has no TCG accelerator", {"NODAL_VM_QEMU": kvm_only}, "has no TCG accelerator: Accelerators "
+             "supported in QEMU binary: kvm"),
+            ("qemu does not start", {"NODAL_VM_QEMU": broken}, "cannot load libraries"),
+            ("the kernel cannot be downloaded and none is cached",
+             {"NODAL_VM_CACHE": os.path.join(tmp, "cache"),
+              "PATH": os.path.join(tmp, "bin") + os.pathsep + os.environ.get("PATH", "")},
+             "cannot obtain the 6.12 kernel: kernel 6.12: apt-cache depends linux-image-6.12-amd64: "
+             "E: Could not connect"),
+        ]
+        for what, env, reason in cases:
+            t0 = time.monotonic()
+            r = subprocess.run([sys.executable, os.path.abspath(__file__), "run", "numa4-hmat", "6.12",
+                                "--builddir", builddir], env=dict(os.environ, **env),
+                               capture_output=True, text=True, timeout=120)
+            secs = time.monotonic() - t0
+            first = (r.stdout.splitlines() or [""])[0]
+            ok = (r.returncode == 0 and first.startswith("1..0 # SKIP ") and reason in first
+                  and len(r.stdout.splitlines()) == 1)
+            results.append(checks.Result(ok, f"harness: {what} -> the group is skipped with the reason "
+                                             f"({secs:.1f} s, no boot)",
+                                         diag=[f"stdout: {first!r}", f"exit {r.returncode}"] +
+                                         r.stderr.strip().splitlines()[-3:]))
+    return results
+
+
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -244,6 +290,9 @@ def main(argv):
         if not os.path.exists(path) and os.environ.get("top_srcdir"):
             path = os.path.join(os.environ["top_srcdir"], path)
         g = read_group(path)
+        if "selftest" in g:
+            emit(selftest(builddir), ["the VM harness's own skip paths"])
+            return 0
         return run_group(g["topology"], g["kernel"], builddir, workdir, int(g.get("timeout", o.timeout)), o.keep)
     if o.cmd == "run":
         if len(o.args) != 2:

@@ -126,6 +126,17 @@ unsigned long g_node_mem_free(int node)
 	return node_meminfo(node, "MemFree");
 }
 
+int g_write_weight(int node, int w)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/kernel/mm/mempolicy/weighted_interleave/node%d", node);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int r = fprintf(f, "%d\n", w) < 0;
+	return fclose(f) || r ? -1 : 0;
+}
+
 static void read_nodeset(const char *name, bool *out)
 {
 	char path[128], buf[256];

@@ -76,6 +76,8 @@ struct gtopo {
 /* Read sysfs and the saved dmesg (for the fallback lists; NULL to skip). Exits on error. */
 void gtopo_read(struct gtopo *t, const char *dmesg_path);
 unsigned long g_node_mem_free(int node);
+/* Set the kernel's weighted-interleave weight of a node (6.9+ sysfs); 0 or -1. */
+int g_write_weight(int node, int w);
 /* The memory node with the smallest MemTotal (lowest id on ties): the one to fill. */
 int gtopo_smallest(const struct gtopo *t);
 /* The first node of the kernel's fallback list of @from that is in @nodes, or -1. */

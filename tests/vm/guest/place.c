@@ -209,6 +209,14 @@ static bool meets(const struct expect *e, const long *c, long total, bool exact,
 	return true;
 }
 
+static int weight_sum(const struct expect *e)
+{
+	int sum = 0;
+	for (int n = 0; n < G_MAXNODES; n++)
+		sum += e->weight[n];
+	return sum ? sum : 1;
+}
+
 /* Report one test from a measurement. */
 static bool report(const char *desc, const struct meas *m, const struct expect *e, size_t large)
 {
@@ -219,7 +227,7 @@ static bool report(const char *desc, const struct meas *m, const struct expect *
 	if (large)
 		ok = ok && meets(e, m->large, pages, m->nohuge, 1);
 	if (m->nsmall)
-		ok = ok && meets(e, m->small, m->nsmall, e->kind != E_WEIGHTS || m->nsmall % 100 == 0, 0);
+		ok = ok && meets(e, m->small, m->nsmall, e->kind != E_WEIGHTS || m->nsmall % weight_sum(e) == 0, 0);
 	g_ok(ok, "%s", desc);
 	if (!ok) {
 		char a[256], b[256];
@@ -260,15 +268,57 @@ static int last_memory_only(void)
 }
 
 /* Weights 3,1,2,2,1,1,3,3 over the memory nodes, as a policy suffix and an expectation. */
+static const int wi_pattern[] = {3, 1, 2, 2, 1, 1, 3, 3};
+
+/* The weights nodal must default to on a kernel without sysfs weights and no
+ * NODAL_WEIGHTS: the memory nodes' HMAT bandwidth (access0) reduced the way the kernel's
+ * reduce_interleave_weights() (6.16) does, all 1 without HMAT; as "N*W,..." for
+ * parse_expect. Returns the weights' sum. */
+static int bandwidth_weights_str(char *buf, size_t len)
+{
+	unsigned long bw[G_MAXNODES] = {0}, sum = 0;
+	int w[G_MAXNODES] = {0}, g = 0, total = 0;
+	for (int n = 0; n < topo.nr; n++) {
+		char path[128];
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/access0/initiators/read_bandwidth", n);
+		FILE *f = topo.has_memory[n] ? fopen(path, "r") : NULL;
+		if (f) {
+			if (fscanf(f, "%lu", &bw[n]) != 1)
+				bw[n] = 0;
+			fclose(f);
+		}
+		sum += bw[n];
+	}
+	for (int n = 0; n < topo.nr; n++) {
+		if (!topo.has_memory[n])
+			continue;
+		w[n] = sum && bw[n] && sum < 32 * bw[n] ? (int)(32 * bw[n] / sum) : 1;
+		int a = g ? g : w[n], b = w[n];
+		while (b) {
+			int t = a % b;
+			a = b;
+			b = t;
+		}
+		g = a;
+	}
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int n = 0; n < topo.nr && o < len; n++)
+		if (topo.has_memory[n]) {
+			total += w[n] / g;
+			o += (size_t)snprintf(buf + o, len - o, "%s%d*%d", o ? "," : "", n, w[n] / g);
+		}
+	return total;
+}
+
 static void weights_str(char *buf, size_t len)
 {
-	static const int pattern[] = {3, 1, 2, 2, 1, 1, 3, 3};
 	size_t o = 0;
 	int i = 0;
 	buf[0] = '\0';
 	for (int n = 0; n < topo.nr && o < len && i < 8; n++)
 		if (topo.has_memory[n])
-			o += (size_t)snprintf(buf + o, len - o, "%s%d*%d", o ? "," : "", n, pattern[i++]);
+			o += (size_t)snprintf(buf + o, len - o, "%s%d*%d", o ? "," : "", n, wi_pattern[i++]);
 }
 
 /* ---- the library API through dlopen -------------------------------------------------- */
@@ -370,6 +420,7 @@ struct policy_case {
 	const char *policy;
 	const char *expect;
 	int cpu;
+	int nsmall;
 	char desc[600];
 };
 
@@ -383,23 +434,29 @@ static void policy_case_run(void *arg)
 		g_ok(false, "%s", pc->desc);
 		return;
 	}
-	measure(a_policy, pol, api_free, LARGE_DEFAULT, SMALL_DEFAULT, &m);
+	measure(a_policy, pol, api_free, LARGE_DEFAULT, pc->nsmall, &m);
 	report(pc->desc, &m, &e, LARGE_DEFAULT);
 	api.policy_release(pol);
 }
 
-static void policy_case(const char *policy, const char *expect, int cpu, const char *what)
+static void policy_case_n(const char *policy, const char *expect, int cpu, int nsmall, const char *what)
 {
-	struct policy_case pc = {policy, expect, cpu, ""};
-	char from[32] = "";
+	struct policy_case pc = {policy, expect, cpu, nsmall, ""};
+	char from[32] = "", objs[48] = "";
 	if (cpu >= 0)
 		snprintf(from, sizeof(from), " from CPU %d", cpu);
-	snprintf(pc.desc, sizeof(pc.desc), "api: nodal_malloc_policy(\"%s\")%s: 16 MiB + %d small objects %s", policy,
-	         from, SMALL_DEFAULT, what);
+	if (nsmall)
+		snprintf(objs, sizeof(objs), " + %d small objects", nsmall);
+	snprintf(pc.desc, sizeof(pc.desc), "api: nodal_malloc_policy(\"%s\")%s: 16 MiB%s %s", policy, from, objs, what);
 	if (cpu >= 0)
 		g_run_on_cpu(cpu, policy_case_run, &pc);
 	else
 		policy_case_run(&pc);
+}
+
+static void policy_case(const char *policy, const char *expect, int cpu, const char *what)
+{
+	policy_case_n(policy, expect, cpu, SMALL_DEFAULT, what);
 }
 
 struct default_case {
@@ -483,6 +540,26 @@ static void scenario_api_modes(void)
 	            topo.kernel_major > 6 || (topo.kernel_major == 6 && topo.kernel_minor >= 9)
 	                ? "in weight proportion (kernel has weighted interleave)"
 	                : "in weight proportion (kernel lacks it: nodal's fallback)");
+	/* No weights in the policy: nodal's default weights (NODAL_WEIGHTS unset: the kernel's
+	 * sysfs weights where it has weighted interleave, else HMAT bandwidth, else 1) — the
+	 * feature probe's graceful fallback on 6.1, never a failure. */
+	snprintf(buf, sizeof(buf), "weighted-interleave:%s", list);
+	if (!access("/sys/kernel/mm/mempolicy/weighted_interleave", F_OK)) {
+		/* the system's weights set to the same pattern (cmd_all); small objects take
+		 * them too (nodal's default weights: sysfs) */
+		snprintf(exp, sizeof(exp), "weights:%s", w);
+		policy_case(buf, exp, -1, "in the sysfs weights' proportion (the kernel's weighted interleave)");
+	} else {
+		/* no sysfs weights: nodal's default weights come from HMAT bandwidth (1 each
+		 * without), placed by nodal itself (page runs, an object cursor) */
+		char bw[128];
+		int wsum = bandwidth_weights_str(bw, sizeof(bw));
+		snprintf(exp, sizeof(exp), "weights:%s", bw);
+		snprintf(desc, sizeof(desc),
+		         "in the HMAT-bandwidth weights' proportion %s (this kernel has no weighted interleave: nodal's own)",
+		         bw);
+		policy_case_n(buf, exp, -1, wsum * (SMALL_DEFAULT / wsum), desc);
+	}
 
 	memory_only(memonly);
 	char mo[64];
@@ -1118,11 +1195,19 @@ static int cmd_all(void)
 	    {"preferred-real", NULL, "", false, scenario_api_preferred_real, false},
 	    {"private", "NODAL_PRIVATE_NODES", "", true, scenario_api_private, true},
 	};
+	/* the system's weighted-interleave weights (6.9+): the pattern of weights_str() */
+	for (int n = 0, i = 0; n < topo.nr && i < 8; n++)
+		if (topo.has_memory[n] && !access("/sys/kernel/mm/mempolicy/weighted_interleave", F_OK) &&
+		    g_write_weight(n, wi_pattern[i++]))
+			g_diag("cannot set the weighted-interleave weight of node %d", n);
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (scenarios[i].needs_memory_only && last_memory_only() < 0)
 			continue;
 		run_scenario(&scenarios[i]);
 	}
+	for (int n = 0; n < topo.nr; n++) /* back to the kernel's default */
+		if (topo.has_memory[n] && !access("/sys/kernel/mm/mempolicy/weighted_interleave", F_OK))
+			g_write_weight(n, 1);
 	/* The preload library's environment (NODAL_POLICY, ...) and `nodal run` are one
 	 * piece of work: both are tested once `nodal run` works. */
 	const char *why = nodal_run_missing();

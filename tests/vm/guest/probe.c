@@ -291,17 +291,6 @@ static void test_interleave_task(void)
 	munmap(p, len);
 }
 
-static int write_weight(int node, int w)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "/sys/kernel/mm/mempolicy/weighted_interleave/node%d", node);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
-	int r = fprintf(f, "%d\n", w) < 0;
-	return fclose(f) || r ? -1 : 0;
-}
-
 static void test_weighted_interleave(void)
 {
 	static const int pattern[] = {3, 1, 2, 2, 1, 1, 3, 3}; /* sums 8 (4 nodes), 16 (8 nodes) */
@@ -338,14 +327,14 @@ static void test_weighted_interleave(void)
 	bool set = true;
 	for (int i = 0; i < k; i++) {
 		sum += pattern[i];
-		set = set && write_weight(order[i], pattern[i]) == 0;
+		set = set && g_write_weight(order[i], pattern[i]) == 0;
 	}
 	long r = set ? vma_policy_histogram(len, G_MPOL_WEIGHTED_INTERLEAVE, &m, count) : -1;
 	bool pass = r == 0;
 	for (int i = 0; pass && i < k; i++)
 		pass = count[order[i]] == (long)(pages / sum * pattern[i]);
 	for (int i = 0; i < k; i++)
-		write_weight(order[i], 1);
+		g_write_weight(order[i], 1);
 	g_ok(pass,
 	     "kernel %d.%d: MPOL_WEIGHTED_INTERLEAVE over %d nodes, sysfs weights %d:%d:%d:%d..., 64 MiB: exact "
 	     "proportions",

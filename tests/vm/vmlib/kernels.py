@@ -40,13 +40,13 @@ def resolve(series):
     if not meta:
         raise KernelError(f"unknown kernel series '{series}' (expected one of {', '.join(SERIES)})")
     try:
-        out = subprocess.run(["apt-cache", "depends", meta], capture_output=True, text=True,
-                             timeout=60).stdout
+        r = subprocess.run(["apt-cache", "depends", meta], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise KernelError(f"apt-cache depends {meta}: {e}")
-    m = re.search(r"Depends:\s*(linux-image-[0-9][^\s]*)", out)
+    m = re.search(r"Depends:\s*(linux-image-[0-9][^\s]*)", r.stdout)
     if not m:
-        raise KernelError(f"apt-cache depends {meta}: no linux-image ABI package in its dependencies")
+        why = " ".join(r.stderr.split())[-200:] if r.returncode else "no linux-image ABI package in its dependencies"
+        raise KernelError(f"apt-cache depends {meta}: {why}")
     return m.group(1)
 
 
