@@ -17,13 +17,20 @@
  * topology could be had; without arenas, plain mmap per allocation): never an abort.
  *
  * Fast path. Each thread caches its last decision: the node for sizes in [lo, lo+span),
- * valid while the global generation is unchanged. A hit costs one acquire load of the
- * generation, a countdown decrement and nodal_arena_alloc(node): no lock, no atomic
- * read-modify-write, no system call. The generation is bumped (by writers) when the
- * process policy changes, a thread policy is posted, the allowed nodes change or the
- * affinity changes. The countdown sends every 256th allocation to the slow path, which
- * re-reads the CPU's node and the allowed nodes once per NODAL_REBIND_INTERVAL_MS.
- * Interleave modes resolve per allocation (the cursor moves) inside an epoch section.
+ * valid while the global generation is unchanged. malloc (nodal_alloc_default) costs one
+ * lookup of the thread's state — alloc.c's and the arena layer's (arena_fast.h) share
+ * the module's TLS base, which matters because libnodal.so is dlopen-able and each
+ * lookup is a TLS-descriptor call there — the span test, a countdown decrement, a
+ * compare with the arena's home node, one acquire load of the generation, and
+ * jemalloc's own cache: no lock, no atomic read-modify-write, no system call. free
+ * (nodal_dealloc) is the chunk map's two loads and jemalloc's free when the object is
+ * the home node's and the thread runs there. The generation is bumped (by writers) when
+ * the process policy changes, a thread policy is posted, the allowed nodes change or
+ * the affinity changes. The countdown sends every 256th allocation to the slow path,
+ * which re-reads the CPU's node and the allowed nodes once per NODAL_REBIND_INTERVAL_MS.
+ * Interleave modes step a copy of the interleave set kept in the decision with the
+ * thread's cursor (alloc_interleave); nodal_malloc_onnode caches the last node it
+ * validated per generation.
  *
  * Reclamation. Policy objects and the allowed-node snapshot are read inside epoch
  * sections (epoch.h) on slow paths; replaced ones are retired and freed after a grace
@@ -48,6 +55,8 @@
 
 #include "alloc.h"
 #include "arena.h"
+#include "arena_fast.h"
+#include "chunkmap.h"
 #include "epoch.h"
 #include "fallback.h"
 #include "ialloc.h"
@@ -70,6 +79,7 @@
 #define MIN_ALIGN 16
 #define COUNTDOWN 256         /* allocations between two looks at the clock */
 #define IL_SLOTS 4            /* interleave cursors kept per thread */
+#define IL_RING 64            /* interleave sets up to this many nodes take the fast path */
 
 /* ---------------------------------------------------------------------------------
  * Bootstrap region: allocations made while nodal initialises.
@@ -215,6 +225,15 @@ struct decision {
 	const struct nodal_mempolicy *pol;
 	const struct allowed_snap *al;
 	struct nodal_il_cursor *il;
+	/* Interleave (node == -1): the set the cursor walks (kernel next_node_in over
+	 * nodes ∩ allowed, else allowed minus forbidden) in ascending order with each node's
+	 * weight, copied so the fast path dereferences no policy object; il_len 0 = none
+	 * (more than IL_RING nodes: resolved by place()). il_pos: index of il->il_prev in
+	 * the ring when it is there (a hint, checked on use). */
+	int il_len, il_pos;
+	bool weighted;
+	uint16_t ring[IL_RING];
+	uint8_t ring_w[IL_RING];
 };
 
 #define POST_CLEAR ((struct nodal_policy *)1)
@@ -222,6 +241,8 @@ struct decision {
 struct tstate {
 	struct decision dec;
 	unsigned countdown;
+	int on_node;               /* nodal_alloc_onnode fast path: validated node ... */
+	uint64_t on_gen;           /* ... in this generation (0: none) */
 	int local_node;
 	int registered;            /* 0 no, 1 in the registry, 2 exited */
 	int in_slow;
@@ -237,7 +258,20 @@ struct tstate {
 	int fork_depth;
 };
 
-static __thread struct tstate tls;
+/* local-dynamic like nodal_arena_tls (arena_fast.h): a function using both computes the
+ * module's TLS base once */
+static __thread struct tstate tls __attribute__((tls_model("local-dynamic")));
+
+/*
+ * The thread's states for a fast path. The empty asm makes the pointers opaque: without
+ * it GCC propagates the constant &tls into callee clones and recomputes the address —
+ * a TLS descriptor call when libnodal.so is dlopen'd — after every call instead of
+ * keeping it in a register.
+ */
+#define THREAD_STATES(t, a)                                   \
+	struct tstate *t = &tls;                              \
+	struct nodal_arena_tls *a = &nodal_arena_tls;         \
+	__asm__("" : "+r"(t), "+r"(a))
 static struct tstate *reg_head;
 
 static uint64_t now_ns(void)
@@ -543,6 +577,7 @@ static void thread_exit(void *arg)
 	nodal_scope_free(t->policy);
 	t->policy = NULL;
 	t->dec.span = 0;
+	t->on_gen = 0;
 	nodal_arena_thread_exit();
 }
 
@@ -611,6 +646,27 @@ static struct nodal_il_cursor *il_cursor(struct tstate *t, uint64_t key)
 static bool is_interleave(int mode)
 {
 	return mode == NODAL_MPOL_INTERLEAVE || mode == NODAL_MPOL_WEIGHTED_INTERLEAVE;
+}
+
+/* The interleave set of @pol under @al for the fast path (see alloc_interleave). */
+static void il_ring_build(struct decision *d, const struct nodal_mempolicy *pol, const struct allowed_snap *al)
+{
+	nodemask_t set;
+	nodes_and(&set, &pol->nodes, &al->mask);
+	if (nodes_empty(&set))
+		nodes_andnot(&set, &al->mask, &pol->forbidden);
+	d->il_len = 0;
+	d->il_pos = 0;
+	d->weighted = pol->mode == NODAL_MPOL_WEIGHTED_INTERLEAVE;
+	if (nodes_weight(&set) > IL_RING)
+		return;
+	int n, len = 0;
+	for_each_node_mask(n, &set) {
+		d->ring[len] = (uint16_t)n;
+		d->ring_w[len] = pol->weights[n] ? pol->weights[n] : 1;
+		len++;
+	}
+	d->il_len = len;
 }
 
 static bool is_preferred(int mode)
@@ -926,6 +982,8 @@ static void *alloc_slow(struct tstate *t, struct nodal_policy *explicit_c, size_
 		t->dec.al = al;
 		t->dec.il = il;
 		t->dec.node = is_interleave(pol->mode) ? -1 : node;
+		if (is_interleave(pol->mode))
+			il_ring_build(&t->dec, pol, al);
 		if ((fell_back && !is_interleave(pol->mode)) || !p)
 			t->dec.span = 0;
 	}
@@ -935,7 +993,7 @@ static void *alloc_slow(struct tstate *t, struct nodal_policy *explicit_c, size_
 }
 
 /* Interleave with a valid cached decision: resolve with the cursor, no scope lookup. */
-static void *alloc_spread(struct tstate *t, size_t size, size_t align, bool zero)
+static __attribute__((noinline)) void *alloc_spread(struct tstate *t, size_t size, size_t align, bool zero)
 {
 	nodal_epoch_enter();
 	void *p = NULL;
@@ -950,16 +1008,80 @@ static void *alloc_spread(struct tstate *t, size_t size, size_t align, bool zero
 	return alloc_slow(t, NULL, size, align, zero);
 }
 
-void *nodal_alloc(size_t size, size_t align, bool zero)
+/*
+ * The interleave fast path. The decision carries the set the cursor walks (built once
+ * per decision by il_ring_build, inside the slow path's epoch section); a step is the
+ * kernel's interleave_nodes() / weighted_interleave_nodes() on that ring — the same
+ * cursor the walk in policies/ uses, moved the same way — so one allocation costs a few
+ * loads and stores instead of an epoch section and a candidate walk. When the node is
+ * full or its arena fails, the cursor is put back and place() does the whole walk (it
+ * moves the cursor to the same node and falls back along that node's list).
+ */
+/* Index of the ring's first node after @prev (kernel next_node_in), wrapping. */
+static int il_ring_after(const struct decision *d, int prev)
 {
-	struct tstate *t = &tls;
-	if (unlikely(align & (align - 1))) {
-		errno = EINVAL;
-		return NULL;
+	for (int i = 0; i < d->il_len; i++)
+		if (d->ring[i] > prev)
+			return i;
+	return 0;
+}
+
+/* Move @il one allocation forward over the ring; the node to allocate on. */
+static inline int il_ring_step(struct decision *d, struct nodal_il_cursor *il)
+{
+	int prev = il->il_prev, pos = d->il_pos;
+	bool at = pos < d->il_len && d->ring[pos] == prev; /* il_prev is in the set, at @pos */
+	if (!at) {
+		pos = il_ring_after(d, prev);
+		at = d->ring[pos] == prev;
+		if (!at && pos == 0 && prev >= 0) /* prev outside the set: next_node_in after it */
+			pos = il_ring_after(d, prev);
 	}
-	if (unlikely(size < MIN_ALIGN)) /* jemalloc's 8-byte class is only 8-aligned */
-		size = MIN_ALIGN;
-	if (likely(size - t->dec.lo < t->dec.span && --t->countdown != 0)) {
+	if (d->weighted) {
+		if (!at || il->il_weight <= 0) {
+			if (at)
+				pos = pos + 1 == d->il_len ? 0 : pos + 1;
+			il->il_prev = d->ring[pos];
+			il->il_weight = d->ring_w[pos];
+		}
+		il->il_weight--;
+	} else {
+		if (at)
+			pos = pos + 1 == d->il_len ? 0 : pos + 1;
+		il->il_prev = d->ring[pos];
+	}
+	d->il_pos = pos;
+	return d->ring[pos];
+}
+
+static void *alloc_interleave(struct tstate *t, struct nodal_arena_tls *a, size_t size, size_t align, bool zero)
+{
+	struct decision *d = &t->dec;
+	if (unlikely(!d->il_len || d->gen != atomic_load_explicit(&alloc_gen, memory_order_acquire)))
+		return alloc_spread(t, size, align, zero);
+	struct nodal_il_cursor *il = d->il, saved = *il;
+	int pos = d->il_pos;
+	int node = il_ring_step(d, il);
+	void *p = NULL;
+	if (likely(!node_isset(node, nodal_arena_full_nodes()))) {
+		if (node == a->home && !align && !zero)
+			p = nodal_arena_alloc_home(a, size);
+		else
+			p = nodal_arena_alloc(node, size, align, zero);
+	}
+	if (likely(p != NULL))
+		return p;
+	*il = saved;
+	d->il_pos = pos;
+	return alloc_spread(t, size, align, zero);
+}
+
+/* The general case of nodal_alloc() and nodal_alloc_default(); the caller has counted
+ * the allocation down when its size is within the decision's span. */
+static __attribute__((noinline)) void *alloc_general(struct tstate *t, struct nodal_arena_tls *a, size_t size,
+						      size_t align, bool zero)
+{
+	if (likely(size - t->dec.lo < t->dec.span && t->countdown != 0)) {
 		if (likely(t->dec.node >= 0)) {
 			if (likely(t->dec.gen == atomic_load_explicit(&alloc_gen, memory_order_acquire))) {
 				void *p = nodal_arena_alloc(t->dec.node, size, align, zero);
@@ -967,10 +1089,47 @@ void *nodal_alloc(size_t size, size_t align, bool zero)
 					return p;
 			}
 		} else {
-			return alloc_spread(t, size, align, zero);
+			return alloc_interleave(t, a, size, align, zero);
 		}
 	}
 	return alloc_slow(t, NULL, size, align, zero);
+}
+
+void *nodal_alloc(size_t size, size_t align, bool zero)
+{
+	THREAD_STATES(t, a);
+	if (unlikely(align & (align - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (unlikely(size < MIN_ALIGN)) /* jemalloc's 8-byte class is only 8-aligned */
+		size = MIN_ALIGN;
+	if (likely(size - t->dec.lo < t->dec.span))
+		--t->countdown;
+	return alloc_general(t, a, size, align, zero);
+}
+
+/*
+ * malloc(): the fast path. One lookup of the thread's state (alloc.c's and the arena
+ * layer's share the module's TLS base, arena_fast.h), the cached decision checked
+ * against the generation with one acquire load, jemalloc's own cache on the home node.
+ */
+void *nodal_alloc_default(size_t size)
+{
+	THREAD_STATES(t, a);
+	if (unlikely(size < MIN_ALIGN)) /* jemalloc's 8-byte class is only 8-aligned */
+		size = MIN_ALIGN;
+	if (likely(size - t->dec.lo < t->dec.span && --t->countdown != 0)) {
+		if (likely(t->dec.node == a->home &&
+			   t->dec.gen == atomic_load_explicit(&alloc_gen, memory_order_acquire))) {
+			void *p = nodal_arena_alloc_home(a, size);
+			if (likely(p != NULL))
+				return p;
+		} else if (t->dec.node < 0) {
+			return alloc_interleave(t, a, size, 0, false);
+		}
+	}
+	return alloc_general(t, a, size, 0, false);
 }
 
 void *nodal_alloc_scoped(const struct nodal_policy *c, size_t size, size_t align, bool zero)
@@ -985,14 +1144,16 @@ void *nodal_alloc_scoped(const struct nodal_policy *c, size_t size, size_t align
 	return alloc_slow(&tls, (struct nodal_policy *)c, size, align, zero);
 }
 
-void *nodal_alloc_onnode(int node, size_t size, size_t align, bool zero)
+/* nodal_alloc_onnode() without a valid cached node: checks, then the kernel's
+ * MPOL_PREFERRED walk for this object. Caches @node for the fast path when it served the
+ * allocation from its arena. */
+static __attribute__((noinline)) void *onnode_slow(struct tstate *t, int node, size_t size, size_t align,
+						   bool zero)
 {
 	if (align & (align - 1)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if (size < MIN_ALIGN)
-		size = MIN_ALIGN;
 	nodal_alloc_init();
 	int st = atomic_load_explicit(&init_state, memory_order_acquire);
 	if (st == ST_BUSY)
@@ -1003,8 +1164,9 @@ void *nodal_alloc_onnode(int node, size_t size, size_t align, bool zero)
 	}
 	if (st == ST_DEGRADED)
 		return deg_alloc(size, align);
-	struct tstate *t = &tls;
 	nodal_epoch_enter();
+	/* the generation first: a change of the allowed nodes after this load bumps it */
+	uint64_t gen = atomic_load_explicit(&alloc_gen, memory_order_acquire);
 	const struct allowed_snap *al = atomic_load_explicit(&allowed_cur, memory_order_acquire);
 	void *p = NULL;
 	if (!node_isset(node, &al->mask)) {
@@ -1033,6 +1195,8 @@ void *nodal_alloc_onnode(int node, size_t size, size_t align, bool zero)
 		if (p) {
 			if (n != node)
 				nodal_stat_count(node, NODAL_STAT_PREFERRED_MISS);
+			else if (size < page_min && t->registered != 2)
+				t->on_node = node, t->on_gen = gen;
 			sample(n, p);
 			goto out;
 		}
@@ -1041,11 +1205,32 @@ void *nodal_alloc_onnode(int node, size_t size, size_t align, bool zero)
 	errno = ENOMEM;
 out:
 	nodal_epoch_exit();
-	(void)t;
 	return p;
 }
 
-void nodal_dealloc(void *p)
+/*
+ * The fast path: the node validated by the last slow call (exists, has memory, allowed)
+ * in the current generation, the thread's home node, default alignment: jemalloc's own
+ * cache. Like the LOCAL fast path it does not look at the full-node set: objects already
+ * in the thread's cache are served even when the node has since become full; the first
+ * allocation the cache cannot serve fails in the arena and takes the slow path, which
+ * skips full nodes and falls back.
+ */
+void *nodal_alloc_onnode(int node, size_t size, size_t align, bool zero)
+{
+	THREAD_STATES(t, a);
+	if (unlikely(size < MIN_ALIGN))
+		size = MIN_ALIGN;
+	if (likely(node == t->on_node && node == a->home && !align && !zero && size < page_min &&
+		   t->on_gen == atomic_load_explicit(&alloc_gen, memory_order_acquire))) {
+		void *p = nodal_arena_alloc_home(a, size);
+		if (likely(p != NULL))
+			return p;
+	}
+	return onnode_slow(t, node, size, align, zero);
+}
+
+static __attribute__((noinline)) void dealloc_slow(void *p)
 {
 	if (!p || boot_owns(p))
 		return;
@@ -1054,6 +1239,19 @@ void nodal_dealloc(void *p)
 		return;
 	}
 	nodal_arena_free(p);
+}
+
+/* free(): a home-node object freed on the home node costs the chunk map's two loads and
+ * jemalloc's free (arena_fast.h); bootstrap blocks, degraded-mode mappings and foreign
+ * pointers are in no chunk, so they never match and take the slow path. */
+void nodal_dealloc(void *p)
+{
+	struct nodal_arena_tls *a = &nodal_arena_tls;
+	if (likely(chunkmap_get(p) == a->fast_free_v)) {
+		nodal_arena_free_home(a, p);
+		return;
+	}
+	dealloc_slow(p);
 }
 
 void nodal_dealloc_sized(void *p, size_t size)

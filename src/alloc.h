@@ -29,6 +29,9 @@ int nodal_alloc_init(void);
 
 /* @align: 0 for the default (16), else a power of two. @zero: memory is zeroed. */
 void *nodal_alloc(size_t size, size_t align, bool zero);
+/* nodal_alloc(size, 0, false): malloc's fast path (one thread-state lookup, no checks of
+ * alignment or zeroing). */
+void *nodal_alloc_default(size_t size);
 void nodal_dealloc(void *p);
 /* Size-hinted free (C++ sized delete); @size may be ignored. */
 void nodal_dealloc_sized(void *p, size_t size);

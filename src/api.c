@@ -34,7 +34,7 @@ NODAL_API int nodal_init(void)
 
 NODAL_API void *nodal_malloc(size_t size)
 {
-	return nodal_alloc(size, 0, false);
+	return nodal_alloc_default(size);
 }
 
 NODAL_API void *nodal_calloc(size_t nmemb, size_t size)

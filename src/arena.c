@@ -34,6 +34,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "arena_fast.h"
 #include "arena_int.h"
 #include "chunkmap.h"
 #include "ialloc.h"
@@ -50,8 +51,13 @@
 
 /* jemalloc options (the prefixed build reads nodal_je_malloc_conf, and then the
  * environment variable NODAL_JE_MALLOC_CONF). retain: extents are reused, never unmapped
- * (extent.c relies on it); one automatic arena: nodal never allocates from those. */
-const char *je_malloc_conf = "retain:true,narenas:1";
+ * (extent.c relies on it); one automatic arena: nodal never allocates from those.
+ * tcache_max: thread caches keep objects up to 1 MiB (jemalloc's default stops at
+ * 32 KiB, above which every malloc/free pair takes the arena's large path: 300-500 ns
+ * measured here, against tens of ns from a cache); tcache_nslots_large bounds what a
+ * thread may keep per large size class (jemalloc's default 20 would let one thread hold
+ * 20 MiB of 1 MiB objects per node) — the cache's periodic GC returns unused objects. */
+const char *je_malloc_conf = "retain:true,narenas:1,tcache_max:1048576,tcache_nslots_large:4";
 
 struct nodal_arena_global nodal_ag;
 
@@ -59,7 +65,7 @@ struct nodal_arena_global nodal_ag;
  * node's explicit jemalloc cache (whose mallocx/dallocx cost ~12 ns each, against ~3 ns
  * for jemalloc's default-cache malloc/free): objects of a non-home node freed by this
  * thread are reused by its next allocations on that node (INTERLEAVE). */
-struct mag {
+struct nodal_arena_mag {
 	unsigned n;
 	void *p[MAG_SLOTS];
 };
@@ -70,25 +76,12 @@ struct mag {
 static uint8_t mag_cls[MAG_IDX(MAG_MAX_SIZE) + 1];
 static unsigned mag_ncls;
 
-struct arena_tls {
-	int home;         /* home node; INT_MIN (never a node a caller passes) until set */
-	int home_v;       /* CHUNK_ARENA(home), INT_MIN when none (never a chunk value) */
-	int cpu_node;     /* node the thread last ran on (refreshed on slow paths) */
-	int streak_node;  /* rehoming: the node of the current run of non-home allocations */
-	unsigned streak;
-	uint64_t streak_mark; /* hc.alloc when the run was last extended: a home allocation
-			       * in between (hc.alloc moved) breaks the run */
-	unsigned slow_ops;
-	bool init, dead;
-	unsigned *tc;     /* per node: explicit tcache id + 1, 0 = none, TC_FAILED */
-	struct mag **mags; /* per node: magazines of non-home nodes (NULL until used) */
-	uint64_t *ctr;    /* stats counters (stats.c), other nodes than home */
-	struct nodal_home_ctr hc; /* the home node's counters (fast path) */
-};
-
-static __thread struct arena_tls tls = {
-	.home = INT_MIN, .home_v = INT_MIN, .cpu_node = -1, .streak_node = -1, .hc = { .node = -1 }
-};
+__thread struct nodal_arena_tls nodal_arena_tls = { .home = INT_MIN,
+						  .home_v = INT_MIN,
+						  .fast_free_v = INT_MIN,
+						  .cpu_node = -1,
+						  .streak_node = -1,
+						  .hc = { .node = -1 } };
 static pthread_mutex_t boot_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t exit_key;
 
@@ -155,18 +148,13 @@ out:
 	return err;
 }
 
-static inline void ctr_inc(uint64_t *c)
+static inline void count(struct nodal_arena_tls *t, int node, int k)
 {
-	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-}
-
-static inline void count(struct arena_tls *t, int node, int k)
-{
-	ctr_inc(&t->ctr[node * NODAL_STATS_NCTR + k]);
+	nodal_ctr_inc(&t->ctr[node * NODAL_STATS_NCTR + k]);
 }
 
 /* Move the home counters into the thread's block (the owner only). */
-static void fold_home(struct arena_tls *t)
+static void fold_home(struct nodal_arena_tls *t)
 {
 	int n = t->hc.node;
 	if (n < 0)
@@ -181,14 +169,23 @@ static void fold_home(struct arena_tls *t)
 	t->hc.alloc = t->hc.free = t->hc.remote = 0;
 }
 
-static void refresh_cpu(struct arena_tls *t)
+/* The free fast path (arena_fast.h) takes home objects freed on the home node only, so
+ * that it never needs to count a remote free. */
+static void update_fast_free(struct nodal_arena_tls *t)
 {
-	int cpu, node;
-	if (nodal_os()->getcpu(&cpu, &node) == 0)
-		t->cpu_node = node;
+	t->fast_free_v = t->home == t->cpu_node ? t->home_v : INT_MIN;
 }
 
-static void thread_init(struct arena_tls *t)
+static void refresh_cpu(struct nodal_arena_tls *t)
+{
+	int cpu, node;
+	if (nodal_os()->getcpu(&cpu, &node) == 0) {
+		t->cpu_node = node;
+		update_fast_free(t);
+	}
+}
+
+static void thread_init(struct nodal_arena_tls *t)
 {
 	t->ctr = nodal_stats_thread();
 	nodal_stats_thread_home(&t->hc);
@@ -198,7 +195,7 @@ static void thread_init(struct arena_tls *t)
 }
 
 /* Make @node the thread's home: its objects go through jemalloc's default cache. */
-static void set_home(struct arena_tls *t, int node)
+static void set_home(struct nodal_arena_tls *t, int node)
 {
 	unsigned ind = nodal_ag.arena_ind[node];
 	/* Empty the default cache first: it must only ever hold the home arena's objects. */
@@ -207,12 +204,13 @@ static void set_home(struct arena_tls *t, int node)
 		fold_home(t);
 		t->home = node;
 		t->home_v = CHUNK_ARENA(node);
+		update_fast_free(t);
 		__atomic_store_n(&t->hc.node, node, __ATOMIC_RELAXED);
 	}
 }
 
 /* The cache flag for an object of @node (not the home node). */
-static int tcache_flag(struct arena_tls *t, int node)
+static int tcache_flag(struct nodal_arena_tls *t, int node)
 {
 	if (t->dead)
 		return MALLOCX_TCACHE_NONE;
@@ -239,7 +237,7 @@ static bool valid_node(int node)
 
 /* Count a non-home allocation on @node toward rehoming; true when the thread should
  * move its home there (REHOME_STREAK allocations in a row on @node, none on home). */
-static inline bool streak(struct arena_tls *t, int node)
+static inline bool streak(struct nodal_arena_tls *t, int node)
 {
 	if (node != t->streak_node || t->hc.alloc != t->streak_mark) {
 		t->streak_node = node;
@@ -252,7 +250,7 @@ static inline bool streak(struct arena_tls *t, int node)
 
 /* Everything but the home node's default case: other nodes (their explicit caches),
  * alignment, zeroing, the thread's first allocation, rehoming, bad arguments. */
-static __attribute__((noinline)) void *alloc_slow(struct arena_tls *t, int node, size_t size, size_t align,
+static __attribute__((noinline)) void *alloc_slow(struct nodal_arena_tls *t, int node, size_t size, size_t align,
 						  bool zero)
 {
 	if (!valid_node(node) || (align & (align - 1))) {
@@ -268,7 +266,7 @@ static __attribute__((noinline)) void *alloc_slow(struct arena_tls *t, int node,
 		t->streak = 0;
 	}
 	if (node != t->home && t->mags && t->mags[node] && size <= MAG_MAX_SIZE && align <= 16 && !zero) {
-		struct mag *m = &t->mags[node][mag_cls[MAG_IDX(size)]];
+		struct nodal_arena_mag *m = &t->mags[node][mag_cls[MAG_IDX(size)]];
 		if (m->n) {
 			count(t, node, NODAL_STATS_ALLOC);
 			return m->p[--m->n];
@@ -283,7 +281,7 @@ static __attribute__((noinline)) void *alloc_slow(struct arena_tls *t, int node,
 	if (node == t->home) {
 		p = je_mallocx(size, flags);
 		if (p)
-			ctr_inc(&t->hc.alloc);
+			nodal_ctr_inc(&t->hc.alloc);
 	} else {
 		p = je_mallocx(size, flags | MALLOCX_ARENA(nodal_ag.arena_ind[node]) | tcache_flag(t, node));
 		if (p)
@@ -296,26 +294,26 @@ static __attribute__((noinline)) void *alloc_slow(struct arena_tls *t, int node,
 
 void *nodal_arena_alloc(int node, size_t size, size_t align, bool zero)
 {
-	struct arena_tls *t = &tls;
+	struct nodal_arena_tls *t = &nodal_arena_tls;
 	if (__builtin_expect(node == t->home && align <= 16 && !zero, 1)) {
 		/* counted before the call so the call is a tail call (a failed allocation,
 		 * ENOMEM from jemalloc, is counted too) */
-		ctr_inc(&t->hc.alloc);
+		nodal_ctr_inc(&t->hc.alloc);
 		return je_malloc(size);
 	}
 	return alloc_slow(t, node, size, align, zero);
 }
 
 /* The magazine of @node for objects of @usize bytes, created on first use. */
-static struct mag *mag_get(struct arena_tls *t, int node, size_t usize)
+static struct nodal_arena_mag *mag_get(struct nodal_arena_tls *t, int node, size_t usize)
 {
 	if (!t->mags) {
-		t->mags = nodal_icalloc(sizeof(struct mag *) * (size_t)nodal_ag.nr_node_ids);
+		t->mags = nodal_icalloc(sizeof(struct nodal_arena_mag *) * (size_t)nodal_ag.nr_node_ids);
 		if (!t->mags)
 			return NULL;
 	}
 	if (!t->mags[node]) {
-		t->mags[node] = nodal_icalloc(sizeof(struct mag) * mag_ncls);
+		t->mags[node] = nodal_icalloc(sizeof(struct nodal_arena_mag) * mag_ncls);
 		if (!t->mags[node])
 			return NULL;
 	}
@@ -323,12 +321,12 @@ static struct mag *mag_get(struct arena_tls *t, int node, size_t usize)
 }
 
 /* Give every magazined object back to its arena (thread exit). */
-static void mags_drain(struct arena_tls *t)
+static void mags_drain(struct nodal_arena_tls *t)
 {
 	if (!t->mags)
 		return;
 	for (int n = 0; n < nodal_ag.nr_node_ids; n++) {
-		struct mag *ms = t->mags[n];
+		struct nodal_arena_mag *ms = t->mags[n];
 		if (!ms)
 			continue;
 		for (unsigned c = 0; c < mag_ncls; c++)
@@ -340,7 +338,7 @@ static void mags_drain(struct arena_tls *t)
 	t->mags = NULL;
 }
 
-static __attribute__((noinline)) void free_slow(struct arena_tls *t, void *p, int v, size_t size)
+static __attribute__((noinline)) void free_slow(struct nodal_arena_tls *t, void *p, int v, size_t size)
 {
 	if (v == 0)
 		return; /* not nodal's: ignored (the caller decides what foreign pointers mean) */
@@ -356,7 +354,7 @@ static __attribute__((noinline)) void free_slow(struct arena_tls *t, void *p, in
 		count(t, node, NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE);
 	if (node != t->home && !t->dead) {
 		size_t u = size ? size : je_sallocx(p, 0);
-		struct mag *m = u <= MAG_MAX_SIZE ? mag_get(t, node, u) : NULL;
+		struct nodal_arena_mag *m = u <= MAG_MAX_SIZE ? mag_get(t, node, u) : NULL;
 		if (m && m->n < MAG_SLOTS) {
 			m->p[m->n++] = p;
 			return;
@@ -371,12 +369,12 @@ static __attribute__((noinline)) void free_slow(struct arena_tls *t, void *p, in
 
 void nodal_arena_free(void *p)
 {
-	struct arena_tls *t = &tls;
+	struct nodal_arena_tls *t = &nodal_arena_tls;
 	int v = chunkmap_get(p);
 	if (__builtin_expect(v == t->home_v, 1)) {
-		ctr_inc(&t->hc.free);
+		nodal_ctr_inc(&t->hc.free);
 		if (__builtin_expect(t->home != t->cpu_node, 0))
-			ctr_inc(&t->hc.remote);
+			nodal_ctr_inc(&t->hc.remote);
 		je_free(p);
 		return;
 	}
@@ -385,12 +383,12 @@ void nodal_arena_free(void *p)
 
 void nodal_arena_free_sized(void *p, size_t size)
 {
-	struct arena_tls *t = &tls;
+	struct nodal_arena_tls *t = &nodal_arena_tls;
 	int v = chunkmap_get(p);
 	if (__builtin_expect(v == t->home_v, 1)) {
-		ctr_inc(&t->hc.free);
+		nodal_ctr_inc(&t->hc.free);
 		if (__builtin_expect(t->home != t->cpu_node, 0))
-			ctr_inc(&t->hc.remote);
+			nodal_ctr_inc(&t->hc.remote);
 		je_sdallocx(p, size ? size : 1, 0);
 		return;
 	}
@@ -399,7 +397,7 @@ void nodal_arena_free_sized(void *p, size_t size)
 
 void *nodal_arena_realloc(void *p, size_t size)
 {
-	struct arena_tls *t = &tls;
+	struct nodal_arena_tls *t = &nodal_arena_tls;
 	int v = chunkmap_get(p);
 	if (v == 0) {
 		errno = EINVAL;
@@ -440,7 +438,7 @@ int nodal_arena_node_of(const void *p)
 
 void nodal_arena_thread_exit(void)
 {
-	struct arena_tls *t = &tls;
+	struct nodal_arena_tls *t = &nodal_arena_tls;
 	if (t->dead)
 		return;
 	t->dead = true;

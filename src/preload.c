@@ -88,13 +88,12 @@ static void *alloc_aligned(size_t align, size_t size)
 
 void *malloc(size_t size)
 {
-	return nodal_alloc(nonzero(size), 0, false);
+	return nodal_alloc_default(nonzero(size));
 }
 
 void free(void *p)
 {
-	if (p)
-		nodal_dealloc(p);
+	nodal_dealloc(p); /* NULL is ignored there */
 }
 
 /* Removed from glibc's API in 2.26 but still linked by old binaries. */

@@ -118,18 +118,18 @@ static void write_json(struct out *o, const char *topology, nodal_report_observe
 		struct nodal_report_observed ob = { 0 };
 		observe(s->node, &ob);
 		out_line(o,
-			 "%s{\"node\":%d,\"allocated\":%llu,\"active\":%llu,\"mapped\":%llu,\"nmalloc\":%llu,"
+			 "%s{\"node\":%d,\"allocated\":%llu,\"cached\":%llu,\"active\":%llu,\"mapped\":%llu,\"nmalloc\":%llu,"
 			 "\"nfree\":%llu,\"fallback_full\":%llu,\"fallback_limit\":%llu,"
 			 "\"fallback_not_allowed\":%llu,\"preferred_miss\":%llu,\"bind_failure\":%llu,"
 			 "\"remote_free\":%llu,\"observed\":{\"sampled\":%d,\"on_node\":%d,\"elsewhere\":%d,"
 			 "\"not_present\":%d}}",
-			 i ? "," : "", s->node, u(s->allocated), u(s->active), u(s->mapped), u(s->nmalloc), u(s->nfree),
-			 u(s->fallback_full), u(s->fallback_limit), u(s->fallback_not_allowed), u(s->preferred_miss),
+			 i ? "," : "", s->node, u(s->allocated), u(s->cached), u(s->active), u(s->mapped), u(s->nmalloc),
+			 u(s->nfree), u(s->fallback_full), u(s->fallback_limit), u(s->fallback_not_allowed), u(s->preferred_miss),
 			 u(s->bind_failure), u(s->remote_free), ob.sampled, ob.on_node,
 			 ob.sampled - ob.on_node - ob.unmapped, ob.unmapped);
 	}
-	out_line(o, "],\"total\":{\"allocated\":%llu,\"nmalloc\":%llu,\"nfree\":%llu}}\n", u(st.total.allocated),
-		 u(st.total.nmalloc), u(st.total.nfree));
+	out_line(o, "],\"total\":{\"allocated\":%llu,\"cached\":%llu,\"nmalloc\":%llu,\"nfree\":%llu}}\n",
+		 u(st.total.allocated), u(st.total.cached), u(st.total.nmalloc), u(st.total.nfree));
 }
 
 static void write_text(struct out *o, const char *topology, nodal_report_observe_fn observe)

@@ -23,3 +23,11 @@ tests_unit_test_alloc_boot_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_alloc_boot_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_alloc_boot
 endif
+
+# The fast paths of the allocation entry points (cached decision, interleave ring,
+# onnode cache, free) — placement and counters through nodal_malloc/nodal_free.
+check_PROGRAMS += tests/unit/test_fastpath
+tests_unit_test_fastpath_SOURCES = tests/unit/test_fastpath.c src/api.c
+tests_unit_test_fastpath_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fastpath_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_fastpath
