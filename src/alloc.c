@@ -754,6 +754,23 @@ static void *place(const struct nodal_mempolicy *pol, const struct allowed_snap 
 		count_skip(node);
 		*fell_back = true;
 	}
+	/* Last resort: the candidates skipped as full. "Full" means no new extent may be
+	 * committed there, yet the arena may still hold free room in what it has (a small
+	 * object after a large one failed): its extent hook refuses anything new, so this
+	 * never passes a limit. Page mappings always need new memory: not retried. */
+	if (size < page_min && full && first >= 0) {
+		for (int node = nodal_mpol_first(pol, &ctx, &it); node >= 0; node = nodal_mpol_next(&it)) {
+			if (!node_isset(node, full))
+				continue;
+			void *p = nodal_arena_alloc(node, size, align, zero);
+			if (p) {
+				if (node != first && is_preferred(pol->mode))
+					nodal_stat_count(first, NODAL_STAT_PREFERRED_MISS);
+				*node_out = node;
+				return p;
+			}
+		}
+	}
 	if (pol->mode == NODAL_MPOL_BIND)
 		nodal_stat_count(first >= 0 ? first : first_node(&pol->nodes), NODAL_STAT_BIND_FAILURE);
 	errno = ENOMEM;
@@ -867,6 +884,7 @@ static int do_init(void)
 	for (int n = 0; n < NODAL_MAX_NUMNODES; n++)
 		arena_cfg.limit[n] = node_isset(n, &cfg.node_limit_set) ? cfg.node_limit[n] : 0;
 	arena_cfg.min_free = cfg.min_free;
+	arena_cfg.bind_reserve = cfg.bind_reserve;
 	arena_cfg.page_policy_min = page_min;
 	err = nodal_arena_boot(topo, &arena_cfg);
 	if (err) {

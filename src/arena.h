@@ -29,6 +29,7 @@ struct nodal_topology; /* topology.h (not included: its names clash with nodal.h
 struct nodal_arena_config {
 	uint64_t limit[NODAL_MAX_NUMNODES]; /* NODAL_NODE_LIMIT per node, 0 = none */
 	uint64_t min_free;                  /* NODAL_MIN_FREE watermark, 0 = off */
+	uint64_t bind_reserve;              /* NODAL_BIND_RESERVE: what BIND mappings leave */
 	size_t page_policy_min;             /* NODAL_PAGE_POLICY_MIN */
 };
 

@@ -38,6 +38,11 @@ extern uint64_t nodal_committed_bytes[NODAL_MAX_NUMNODES];
  * the node full. Slow paths only (extent hooks, page mappings). */
 bool nodal_capacity_reserve(int node, size_t len);
 void nodal_capacity_release(int node, size_t len);
+/* May a BIND page mapping of @len bytes go on @node? Reads the node's free and
+ * reclaimable memory now (not rate-limited: page mappings are rare and costly anyway)
+ * and refuses when less than @len + NODAL_BIND_RESERVE would be left; true when the OS
+ * cannot tell. The caller still verifies where the pages went (pages.c). */
+bool nodal_capacity_bind_room(int node, size_t len);
 void nodal_capacity_init(void);
 uint64_t nodal_arena_get_limit(int node);
 

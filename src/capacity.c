@@ -121,6 +121,18 @@ bool nodal_capacity_reserve(int node, size_t len)
 	return true;
 }
 
+bool nodal_capacity_bind_room(int node, size_t len)
+{
+	const struct nodal_os_ops *os = nodal_os();
+	uint64_t free_b = 0, total_b = 0, reclaim = 0;
+	if (os->node_memory(node, &free_b, &total_b))
+		return true;
+	if (os->node_reclaimable && os->node_reclaimable(node, &reclaim))
+		reclaim = 0;
+	uint64_t reserve = nodal_ag.cfg.bind_reserve;
+	return free_b + reclaim >= (uint64_t)len + reserve;
+}
+
 void nodal_capacity_release(int node, size_t len)
 {
 	__atomic_fetch_sub(&nodal_committed_bytes[node], len, __ATOMIC_RELAXED);

@@ -92,6 +92,11 @@ static int parse_min_free(struct nodal_config *cfg, const char *v, const struct 
 	return parse_size_into(&cfg->min_free, v);
 }
 
+static int parse_bind_reserve(struct nodal_config *cfg, const char *v, const struct nodal_nodelist_ctx *ctx)
+{
+	return parse_size_into(&cfg->bind_reserve, v);
+}
+
 static int parse_page_policy_min(struct nodal_config *cfg, const char *v, const struct nodal_nodelist_ctx *ctx)
 {
 	return parse_size_into(&cfg->page_policy_min, v);
@@ -259,6 +264,10 @@ const struct nodal_option nodal_options[NODAL_OPT_COUNT] = {
 		"a size such as 0, 64M or 1G",
 		"free-memory watermark: a node with less free memory counts as full (0 = off)",
 		false, parse_min_free },
+	[NODAL_OPT_BIND_RESERVE] = { "NODAL_BIND_RESERVE", "size", "16M",
+		"a size such as 0, 16M or 256M",
+		"memory a BIND page mapping leaves on its node (free plus reclaimable): a larger one is ENOMEM at once",
+		false, parse_bind_reserve },
 	[NODAL_OPT_WEIGHTS] = { "NODAL_WEIGHTS", "weights", "",
 		"NODES*WEIGHT items with weights 1-255 such as 0*3,1*1,2-3*2",
 		"weighted-interleave weights for policies that give none (before sysfs and hwloc)",

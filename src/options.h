@@ -39,6 +39,7 @@ enum nodal_option_id {
 	NODAL_OPT_PRIVATE_NODES,
 	NODAL_OPT_NODE_LIMIT,
 	NODAL_OPT_MIN_FREE,
+	NODAL_OPT_BIND_RESERVE,
 	NODAL_OPT_WEIGHTS,
 	NODAL_OPT_FALLBACK,
 	NODAL_OPT_PAGE_POLICY_MIN,
@@ -64,6 +65,7 @@ struct nodal_config {
 	nodemask_t node_limit_set;            /* NODAL_NODE_LIMIT: nodes that have a limit */
 	uint64_t node_limit[NODAL_MAX_NUMNODES]; /* bytes; meaningful where node_limit_set */
 	uint64_t min_free;                    /* NODAL_MIN_FREE: bytes, 0 = off */
+	uint64_t bind_reserve;                /* NODAL_BIND_RESERVE: bytes */
 	bool has_weights;                     /* NODAL_WEIGHTS given */
 	uint8_t weights[NODAL_MAX_NUMNODES];  /* 1..255 where given, 0 elsewhere */
 	int fallback;                         /* enum nodal_fallback_kind */

@@ -94,6 +94,10 @@ struct nodal_os_ops {
 	int (*getaffinity)(uint64_t *cpus, int ncpus);
 	/* Free and total bytes of a node (sysfs meminfo on linux). */
 	int (*node_memory)(int node, uint64_t *free_bytes, uint64_t *total_bytes);
+	/* Bytes of a node the kernel could reclaim without swap: file pages on the LRU
+	 * lists and reclaimable slab (linux: Active(file) + Inactive(file) + SReclaimable of
+	 * the node's sysfs meminfo; sim: 0). May be NULL in a test's ops (then 0). */
+	int (*node_reclaimable)(int node, uint64_t *bytes);
 	/* Kernel features, probed once. */
 	unsigned (*features)(void);
 	/* membarrier(2) MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: must succeed once per

@@ -260,6 +260,27 @@ static int linux_node_memory(int node, uint64_t *free_bytes, uint64_t *total_byt
 	return 0;
 }
 
+static int linux_node_reclaimable(int node, uint64_t *bytes)
+{
+	if (node < 0 || node >= NODAL_MAX_NUMNODES)
+		return EINVAL;
+	char path[64], buf[4096];
+	nodal_fmt(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
+	int rerr = nodal_os_read_text(path, buf, sizeof(buf));
+	if (rerr)
+		return rerr == ENOENT ? EINVAL : rerr;
+	uint64_t active = 0, inactive = 0, slab = 0;
+	int err = meminfo_field(buf, "Active(file):", &active);
+	if (!err)
+		err = meminfo_field(buf, "Inactive(file):", &inactive);
+	if (!err && meminfo_field(buf, "SReclaimable:", &slab))
+		slab = 0; /* old kernels: no reclaimable slab line */
+	if (err)
+		return EIO;
+	*bytes = active + inactive + slab;
+	return 0;
+}
+
 static int linux_membarrier_register(void)
 {
 	long mask = syscall(SYS_membarrier, MEMBARRIER_QUERY, 0, 0);
@@ -290,6 +311,7 @@ const struct nodal_os_ops nodal_os_linux = {
 	.getcpu = linux_getcpu,
 	.getaffinity = linux_getaffinity,
 	.node_memory = linux_node_memory,
+	.node_reclaimable = linux_node_reclaimable,
 	.features = linux_features_get,
 	.membarrier_register = linux_membarrier_register,
 	.membarrier = linux_membarrier,

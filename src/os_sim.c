@@ -737,6 +737,10 @@ static int sim_madvise(void *addr, size_t len, int advice)
 		pages_forget(start, end);
 		unlock();
 	}
+	/* kernel: madvise_populate() faults every page in under the VMA's policy; a page
+	 * no node can take is ENOMEM here (the real kernel's OOM killer under BIND) */
+	if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE)
+		return nodal_sim_touch(addr, len);
 	return 0;
 }
 
@@ -995,6 +999,16 @@ static int sim_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes
 	return 0;
 }
 
+/* The simulated machine has no page cache: nothing to reclaim. */
+static int sim_node_reclaimable(int node, uint64_t *bytes)
+{
+	ensure_init();
+	if (!node_ok(node))
+		return EINVAL;
+	*bytes = 0;
+	return 0;
+}
+
 static unsigned sim_features(void)
 {
 	ensure_init();
@@ -1060,6 +1074,7 @@ const struct nodal_os_ops nodal_os_sim = {
 	.getcpu = sim_getcpu,
 	.getaffinity = sim_getaffinity,
 	.node_memory = sim_node_memory,
+	.node_reclaimable = sim_node_reclaimable,
 	.features = sim_features,
 	.membarrier_register = sim_membarrier_register,
 	.membarrier = sim_membarrier,

@@ -23,7 +23,10 @@
  *   minus placed pages, not marked full); when the chosen node has no room the nearest
  *   allowed node with room is taken (distance, ties by lowest id — a simplification of
  *   the kernel's zonelist), except BIND, which stays in its mask and fails with ENOMEM.
- * - unmap() and madvise(MADV_DONTNEED/MADV_FREE/MADV_REMOVE) forget pages' nodes.
+ * - unmap() and madvise(MADV_DONTNEED/MADV_FREE/MADV_REMOVE) forget pages' nodes;
+ *   madvise(MADV_POPULATE_READ/WRITE) faults every page of the range (ENOMEM where the
+ *   real kernel would OOM-kill: a BIND page with no room). node_reclaimable() is 0 (no
+ *   page cache).
  * - Each thread has a simulated CPU (default: the first CPU of its affinity) and an
  *   affinity (default: every CPU of the machine); getcpu()/getaffinity() answer them.
  * - Capacity: a node's total is its topology memory_bytes (or nodal_sim_set_capacity);

@@ -19,18 +19,38 @@
  * sizes for runs) is reserved through capacity.c and released on free; a full node makes
  * the allocation fail with ENOMEM, for the caller to fall back.
  *
+ * BIND is the one strict mode: a page the kernel cannot place under MPOL_BIND invokes the
+ * OOM killer (measured in the VM tier: the process is SIGKILLed at the first touch past
+ * the node's memory). A BIND mapping is therefore made so that running out is an ENOMEM
+ * here, never a kill later (bind_populate):
+ * 1. capacity.c's bind_room: the node's free plus reclaimable memory must exceed the
+ *    size plus NODAL_BIND_RESERVE, else ENOMEM before anything is touched;
+ * 2. the range is bound PREFERRED to the nodes and populated now (MADV_POPULATE_WRITE,
+ *    else a write per page): pages the node cannot give spill to other nodes instead of
+ *    waking the OOM killer;
+ * 3. mbind(BIND, MPOL_MF_MOVE | MPOL_MF_STRICT) makes the binding strict and migrates the
+ *    spilled pages to the nodes — the kernel allocates migration targets with
+ *    __GFP_RETRY_MAYFAIL (reclaims, never OOM-kills) — and fails with EIO when a page
+ *    stays elsewhere: then the mapping is dropped and the result is ENOMEM.
+ * The pages are all present from then on, so the program's own accesses never fault
+ * under the strict policy (except after swap-out, or a MADV_DONTNEED of its own).
+ *
  * Concurrency: no shared state besides capacity counters and the chunk map; a mapping is
  * registered before its pointer is returned and unregistered before it is unmapped.
  * Errors: NULL with errno EINVAL (bad mode, nodes or alignment; not booted) or ENOMEM.
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "arena_int.h"
 #include "chunkmap.h"
 #include "os.h"
 
 #define PAGE 4096ul
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
 #define PAGES_MAGIC 0x6e6f64616c706753ull
 
 struct pages_hdr {
@@ -107,6 +127,34 @@ static void release_shares(const struct pages_hdr *h, int upto)
 	}
 }
 
+/* Steps 2 and 3 above for [p, p + len): 0, or ENOMEM when the nodes could not hold it. */
+static int bind_populate(char *p, size_t len, int mode, const nodemask_t *nodes)
+{
+	const struct nodal_os_ops *os = nodal_os();
+	nodemask_t one = NODE_MASK_NONE;
+	node_set(first_node(nodes), &one);
+	bool many = nodes_weight(nodes) > 1 && (os->features() & NODAL_OS_HAS_PREFERRED_MANY);
+	int err = os->mbind(p, len, many ? NODAL_OS_MPOL_PREFERRED_MANY : NODAL_OS_MPOL_PREFERRED, many ? nodes : &one,
+			    0);
+	if (err) {
+		/* binding unavailable (EPERM under seccomp): nothing can be strict, nothing
+		 * can OOM-kill for the policy either; the memory is usable, unbound */
+		return 0;
+	}
+	err = os->madvise(p, len, MADV_POPULATE_WRITE);
+	if (err == EINVAL) {
+		/* kernels before 5.14: fault each page in by hand (fresh memory: writing a
+		 * zero changes nothing) */
+		for (size_t off = 0; off < len; off += PAGE)
+			((volatile char *)p)[off] = 0;
+		err = 0;
+	}
+	if (err)
+		return ENOMEM;
+	err = os->mbind(p, len, mode, nodes, NODAL_OS_MPOL_MF_MOVE | NODAL_OS_MPOL_MF_STRICT);
+	return err == EIO || err == ENOMEM ? ENOMEM : 0;
+}
+
 static void *pages_map(size_t size, size_t align, int mode, const nodemask_t *nodes, const uint8_t *weights,
 		       bool force_runs)
 {
@@ -147,6 +195,15 @@ static void *pages_map(size_t size, size_t align, int mode, const nodemask_t *no
 
 	/* Capacity first: every node's share, or nothing. */
 	int n;
+	if (base_mode == NODAL_OS_MPOL_BIND) {
+		bool room = false;
+		for_each_node_mask(n, nodes)
+			room = room || nodal_capacity_bind_room(n, usize);
+		if (!room) {
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
 	for_each_node_mask(n, nodes) {
 		size_t s = share_of(&h, n, NULL);
 		if (s && !nodal_capacity_reserve(n, s)) {
@@ -185,6 +242,13 @@ static void *pages_map(size_t size, size_t align, int mode, const nodemask_t *no
 			nodemask_t one = NODE_MASK_NONE;
 			node_set(first_node(nodes), &one);
 			(void)os->mbind(p, usize, NODAL_OS_MPOL_PREFERRED, &one, 0);
+		} else if (base_mode == NODAL_OS_MPOL_BIND) {
+			if (bind_populate(p, usize, m, nodes)) {
+				os->unmap(base, maplen);
+				release_shares(&h, -1);
+				errno = ENOMEM;
+				return NULL;
+			}
 		} else {
 			(void)os->mbind(p, usize, m, nodes, 0);
 		}

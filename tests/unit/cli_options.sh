@@ -14,8 +14,8 @@ between() { awk '/options:end/ { p = 0 } p { print } /options:begin/ { p = 1 }' 
 "$NODAL" options >"$WORK/text" 2>"$WORK/err"
 rc=$?
 names=$(grep -c '^NODAL_[A-Z_]* ' "$WORK/text")
-[ $rc -eq 0 ] && [ "$names" -eq 13 ] && [ ! -s "$WORK/err" ]
-ok $? "nodal options: exit 0, 13 options listed, nothing on stderr (got rc=$rc, $names)"
+[ $rc -eq 0 ] && [ "$names" -eq 14 ] && [ ! -s "$WORK/err" ]
+ok $? "nodal options: exit 0, 14 options listed, nothing on stderr (got rc=$rc, $names)"
 
 "$NODAL" options --markdown >"$WORK/md"
 between "$top_srcdir/docs/options.md" | cmp -s - "$WORK/md"

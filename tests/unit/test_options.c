@@ -92,6 +92,7 @@ Test(options, default_values)
 	cr_assert(nodes_empty(&cfg.private_nodes));
 	cr_assert(nodes_empty(&cfg.node_limit_set));
 	cr_assert_eq(cfg.min_free, 0);
+	cr_assert_eq(cfg.bind_reserve, 16ull << 20);
 	cr_assert(!cfg.has_weights);
 	cr_assert_eq(cfg.fallback, NODAL_FALLBACK_KERNEL);
 	cr_assert_eq(cfg.page_policy_min, 4u << 20);
@@ -134,6 +135,8 @@ Test(options, good_values)
 
 	cr_assert_eq(nodal_option_parse(&cfg, NODAL_OPT_MIN_FREE, "256MiB", &ctx), 0);
 	cr_assert_eq(cfg.min_free, 256ull << 20);
+	cr_assert_eq(nodal_option_parse(&cfg, NODAL_OPT_BIND_RESERVE, "0", &ctx), 0);
+	cr_assert_eq(cfg.bind_reserve, 0);
 
 	cr_assert_eq(nodal_option_parse(&cfg, NODAL_OPT_WEIGHTS, "0*3,1*1,2-3*2", &ctx), 0);
 	cr_assert(cfg.has_weights);
@@ -208,6 +211,7 @@ static const struct bad {
 	{ NODAL_OPT_NODE_LIMIT, "1:1G,", "unexpected end at position 6 (expected NODES:SIZE)" },
 	{ NODAL_OPT_MIN_FREE, "-1", "unexpected '-' at position 1" },
 	{ NODAL_OPT_MIN_FREE, "99999999999T", "does not fit in 64 bits" },
+	{ NODAL_OPT_BIND_RESERVE, "16Q", "unexpected 'Q' at position 3" },
 	{ NODAL_OPT_WEIGHTS, "0*0", "weight '0' at position 3 is out of range (expected 1-255)" },
 	{ NODAL_OPT_WEIGHTS, "0*256", "weight '256' at position 3 is out of range" },
 	{ NODAL_OPT_WEIGHTS, "0-1", "missing weight at position 4" },

@@ -662,7 +662,6 @@ static void scenario_fill_on_cpu(void *arg)
 	int small = fa->small, err = 0;
 	int node[64] = {0};
 	char buf[256], seq[400];
-	bool memonly[G_MAXNODES];
 
 	snprintf(buf, sizeof(buf), "preferred:%d", small);
 	void *pol = parse_or_diag(buf);
@@ -682,35 +681,6 @@ static void scenario_fill_on_cpu(void *arg)
 	if (pol)
 		api.policy_release(pol);
 
-	memory_only(memonly);
-	memonly[small] = true;
-	int order[G_MAXNODES], k = 0;
-	for (int i = 0; i < topo.fallback_len[fa->cpu_node]; i++)
-		if (memonly[topo.fallback[fa->cpu_node][i]])
-			order[k++] = topo.fallback[fa->cpu_node][i];
-	char mo[64];
-	nodelist_str(memonly, mo, sizeof(mo));
-	if (k >= 2 && order[0] == small) {
-		snprintf(buf, sizeof(buf), "preferred-many:%s", mo);
-		pol = parse_or_diag(buf);
-		got = pol ? chunks(pol, 40, G_MIB, node, &err) : 0;
-		ok = got == 40 && node[0] == small && follows(node, got, order, k, seq, sizeof(seq)) &&
-		     node[39] == order[1];
-		g_todo = "nodal bug found by this test (2026-12-03): preferred-many does not fill in candidate order";
-		g_ok(ok,
-		     "api: preferred-many:%s from CPU %d with node %d limited to 16M, 40 x 1 MiB: node %d first, then "
-		     "%d (candidate order)",
-		     mo, topo.first_cpu[fa->cpu_node], small, small, order[1]);
-		if (!ok)
-			g_diag("chunks %d (errno %d); sequence %s", got, err, seq);
-		g_todo = NULL;
-		if (pol)
-			api.policy_release(pol);
-	} else {
-		g_skip("the small node is not first among the memory-only nodes from this CPU",
-		       "api: preferred-many fill from CPU %d", topo.first_cpu[fa->cpu_node]);
-	}
-
 	snprintf(buf, sizeof(buf), "bind:%d", small);
 	pol = parse_or_diag(buf);
 	got = pol ? chunks(pol, 64, G_MIB, node, &err) : 0;
@@ -729,7 +699,51 @@ static void scenario_fill_on_cpu(void *arg)
 		api.policy_release(pol);
 }
 
-static void scenario_api_fill(void)
+/* PREFERRED_MANY over the small node (limited to 16M) and the other memory-only nodes, in
+ * a process of its own: the small node must be empty at the start (in the fill scenario
+ * the PREFERRED chunks, never freed, leave it full, and PREFERRED_MANY then rightly
+ * starts on the next node). */
+static void scenario_fill_many_on_cpu(void *arg)
+{
+	struct fill_arg *fa = arg;
+	int small = fa->small, err = 0, got;
+	int node[64] = {0};
+	char buf[256], seq[400];
+	bool memonly[G_MAXNODES], ok;
+	void *pol;
+
+	memory_only(memonly);
+	memonly[small] = true;
+	int order[G_MAXNODES], k = 0;
+	for (int i = 0; i < topo.fallback_len[fa->cpu_node]; i++)
+		if (memonly[topo.fallback[fa->cpu_node][i]])
+			order[k++] = topo.fallback[fa->cpu_node][i];
+	char mo[64];
+	nodelist_str(memonly, mo, sizeof(mo));
+	if (k >= 2 && order[0] == small) {
+		snprintf(buf, sizeof(buf), "preferred-many:%s", mo);
+		pol = parse_or_diag(buf);
+		got = pol ? chunks(pol, 40, G_MIB, node, &err) : 0;
+		ok = follows(node, got, order, k, seq, sizeof(seq));
+		ok = ok && got == 40 && node[0] == small && node[39] == order[1];
+		g_ok(ok,
+		     "api: preferred-many:%s from CPU %d with node %d limited to 16M, 40 x 1 MiB: node %d first, then "
+		     "%d (candidate order)",
+		     mo, topo.first_cpu[fa->cpu_node], small, small, order[1]);
+		if (!ok)
+			g_diag("chunks %d (errno %d); sequence %s", got, err, seq);
+		if (pol)
+			api.policy_release(pol);
+	} else {
+		g_skip("the small node is not first among the memory-only nodes from this CPU",
+		       "api: preferred-many fill from CPU %d", topo.first_cpu[fa->cpu_node]);
+	}
+
+}
+
+/* The small node and a CPU node whose fallback list reaches it first among the
+ * memory-only nodes. */
+static struct fill_arg fill_where(void)
 {
 	struct fill_arg fa = {gtopo_smallest(&topo), -1};
 	bool memonly[G_MAXNODES];
@@ -742,7 +756,19 @@ static void scenario_api_fill(void)
 	}
 	if (fa.cpu_node < 0)
 		fa.cpu_node = 0;
+	return fa;
+}
+
+static void scenario_api_fill(void)
+{
+	struct fill_arg fa = fill_where();
 	g_run_on_cpu(topo.first_cpu[fa.cpu_node], scenario_fill_on_cpu, &fa);
+}
+
+static void scenario_api_fill_many(void)
+{
+	struct fill_arg fa = fill_where();
+	g_run_on_cpu(topo.first_cpu[fa.cpu_node], scenario_fill_many_on_cpu, &fa);
 }
 
 /* The real small node, no limit: BIND past its size must end in ENOMEM, never a kill. */
@@ -835,12 +861,6 @@ static int run_cmd(char *const argv[], char *const env[5])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Known gaps in nodal found by these tests are TAP TODO (automake: XFAIL); once fixed they
- * show as XPASS, and the marker must then go. */
-#define PRELOAD_TODO                                                                                                   \
-	"PLACE_TODO=nodal bug found by this test (2026-12-03): BIND under NODAL_NODE_LIMIT through the preload "       \
-	"library does not end in ENOMEM"
-
 /* The launcher under test: `nodal run FLAGS -- PROGRAM`, or the preload library set
  * directly (LD_PRELOAD plus the variables nodal run would set for FLAGS). */
 static bool via_env;
@@ -867,10 +887,10 @@ static void flag_to_env(const char *flag, char *out, size_t len)
 /* Launch PROGRAM ARGS... under FLAGS (and an optional extra variable); @name is the
  * test's description, completed with how it was launched. */
 static void launch(const char *flag1, const char *flag2, const char *var, char **prog, char *name, size_t namelen,
-                   const char *desc, bool todo)
+                   const char *desc)
 {
 	char e1[256] = "", e2[256] = "", pre[] = "LD_PRELOAD=/usr/local/lib/libnodal-preload.so";
-	char *argv[24], *env[5] = {(char *)var, NULL, NULL, NULL, todo ? (char *)PRELOAD_TODO : NULL};
+	char *argv[24], *env[5] = {(char *)var, NULL, NULL, NULL, NULL};
 	int a = 0;
 	if (via_env) {
 		if (flag1)
@@ -936,7 +956,7 @@ static const char *nodal_run_missing(void)
 
 /* nodal run FLAGS -- /vm/place check --name DESC [--cpu C] --expect SPEC */
 /* place check --name NAME [--cpu C] --expect SPEC, launched under FLAGS */
-static void run_case(const char *flag1, const char *flag2, int cpu, const char *expect, const char *desc, bool todo)
+static void run_case(const char *flag1, const char *flag2, int cpu, const char *expect, const char *desc)
 {
 	char cpubuf[16], name[512];
 	char *prog[10] = {"/vm/place", "check", "--name", name, "--expect", (char *)expect, NULL};
@@ -946,14 +966,13 @@ static void run_case(const char *flag1, const char *flag2, int cpu, const char *
 		prog[7] = cpubuf;
 		prog[8] = NULL;
 	}
-	launch(flag1, flag2, NULL, prog, name, sizeof(name), desc, todo);
+	launch(flag1, flag2, NULL, prog, name, sizeof(name), desc);
 }
 
 /* A representative subset per launcher (every launch initialises nodal under TCG, which
  * is slow): BIND and PREFERRED to the last memory node, INTERLEAVE, WEIGHTED_INTERLEAVE,
  * LOCAL and no policy from each CPU node, PREFERRED_MANY from the last CPU node, private
- * nodes, ENOMEM. @todo marks the cases
- * the preload library got wrong when this was written (PRELOAD_TODO). */
+ * nodes, ENOMEM. */
 static void scenario_run(void)
 {
 	char f1[256], f2[256], exp[256], list[64], mo[64], w[128], name[512];
@@ -968,19 +987,19 @@ static void scenario_run(void)
 	}
 	snprintf(f1, sizeof(f1), "--membind=%d", last);
 	snprintf(exp, sizeof(exp), "only:%d", last);
-	run_case(f1, NULL, -1, exp, "malloc'd memory all on that node", false);
+	run_case(f1, NULL, -1, exp, "malloc'd memory all on that node");
 	snprintf(f1, sizeof(f1), "--preferred=%d", last);
-	run_case(f1, NULL, -1, exp, "malloc'd memory all on that node", false);
+	run_case(f1, NULL, -1, exp, "malloc'd memory all on that node");
 	for (int n = 0; n < G_MAXNODES; n++)
 		mem[n] = n < topo.nr && topo.has_memory[n];
 	nodelist_str(mem, list, sizeof(list));
 	snprintf(f1, sizeof(f1), "--interleave=%s", list);
 	snprintf(exp, sizeof(exp), "spread:%s", list);
-	run_case(f1, NULL, -1, exp, "evenly over the nodes", false);
+	run_case(f1, NULL, -1, exp, "evenly over the nodes");
 	weights_str(w, sizeof(w));
 	snprintf(f1, sizeof(f1), "--policy=weighted-interleave:%s", w);
 	snprintf(exp, sizeof(exp), "weights:%s", w);
-	run_case(f1, NULL, -1, exp, "in weight proportion", false);
+	run_case(f1, NULL, -1, exp, "in weight proportion");
 	memory_only(memonly);
 	nodelist_str(memonly, mo, sizeof(mo));
 	if (c >= 0) {
@@ -988,14 +1007,14 @@ static void scenario_run(void)
 		 * CPU node in turn, one launch: objects cached by a thread before it was moved
 		 * would come from its old node, so the check never pins an existing thread. */
 		char each[] = "--each-cpu-node", *prog[] = {"/vm/place", "check", "--name", name, each, NULL};
-		launch("--policy=local", NULL, NULL, prog, name, sizeof(name), "malloc'd memory", false);
-		launch(NULL, NULL, NULL, prog, name, sizeof(name), "no policy (LOCAL), malloc'd memory", false);
+		launch("--policy=local", NULL, NULL, prog, name, sizeof(name), "malloc'd memory");
+		launch(NULL, NULL, NULL, prog, name, sizeof(name), "no policy (LOCAL), malloc'd memory");
 		int want = gtopo_first_in_fallback(&topo, c, memonly);
 		if (want >= 0 && mo[0]) {
 			snprintf(f1, sizeof(f1), "--policy=preferred-many:%s", mo);
 			snprintf(exp, sizeof(exp), "only:%d", want);
 			run_case(f1, NULL, topo.first_cpu[c], exp,
-			         "on the first of the nodes in the local fallback list", false);
+			         "on the first of the nodes in the local fallback list");
 		}
 	}
 	int p = last_memory_only();
@@ -1006,10 +1025,10 @@ static void scenario_run(void)
 			mem[n] = mem[n] && n != p;
 		nodelist_str(mem, list, sizeof(list));
 		snprintf(f2, sizeof(f2), "--interleave=%s", list);
-		run_case(f1, f2, -1, exp, "never on the private node", false);
+		run_case(f1, f2, -1, exp, "never on the private node");
 		snprintf(f2, sizeof(f2), "--policy=bind=static:%d", p);
 		snprintf(exp, sizeof(exp), "only:%d", p);
-		run_case(f1, f2, -1, exp, "all on the private node (explicitly bound)", false);
+		run_case(f1, f2, -1, exp, "all on the private node (explicitly bound)");
 	}
 	int small = gtopo_smallest(&topo);
 	char limit[64], only[16];
@@ -1018,7 +1037,7 @@ static void scenario_run(void)
 	snprintf(only, sizeof(only), "%d", small);
 	char *prog[] = {"/vm/place", "enomem", "--name", name, "--only", only, NULL};
 	launch(f1, NULL, limit, prog, name, sizeof(name),
-	       "1 MiB mallocs end in NULL/ENOMEM, all on the node, the program lives", true);
+	       "1 MiB mallocs end in NULL/ENOMEM, all on the node, the program lives");
 }
 
 /* ---- entry points -------------------------------------------------------------------- */
@@ -1176,13 +1195,8 @@ static void run_scenario(const struct scenario *s)
 	int st;
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		/* found by this test (2026-12-03): nodal BIND past the real small node is OOM-killed */
-		g_todo = !strcmp(s->name, "bind-real")
-		             ? "nodal bug: BIND past a node's memory ends in an OOM kill, not ENOMEM"
-		             : NULL;
 		g_ok(false, "api: the %s scenario's process ended normally (status 0x%x%s)", s->name, st,
 		     WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? ": killed, OOM?" : "");
-		g_todo = NULL;
 	}
 }
 
@@ -1191,6 +1205,7 @@ static int cmd_all(void)
 	static const struct scenario scenarios[] = {
 	    {"modes", NULL, "", false, scenario_api_modes, false},
 	    {"fill", "NODAL_NODE_LIMIT", ":16M", false, scenario_api_fill, false},
+	    {"fill-many", "NODAL_NODE_LIMIT", ":16M", false, scenario_api_fill_many, false},
 	    {"bind-real", NULL, "", false, scenario_api_bind_real, false},
 	    {"preferred-real", NULL, "", false, scenario_api_preferred_real, false},
 	    {"private", "NODAL_PRIVATE_NODES", "", true, scenario_api_private, true},
