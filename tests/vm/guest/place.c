@@ -10,6 +10,9 @@
  *   place check --name DESC --each-cpu-node
  *                             the same from a new thread pinned to each CPU node in
  *                             turn, expecting everything on that node (LOCAL)
+ *   place fill --name DESC --order LIST [--cpu C]
+ *                             40 x 1 MiB mallocs with LIST's first node limited to 16M:
+ *                             they fill it, then fall back in LIST's order
  *   place enomem --name DESC --only NODE
  *                             malloc 1 MiB chunks until NULL: ENOMEM, all on NODE, alive
  *
@@ -1040,6 +1043,62 @@ static void scenario_run(void)
 	       "1 MiB mallocs end in NULL/ENOMEM, all on the node, the program lives");
 }
 
+static void list_str(const int *v, int n, int skip, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n && o < len; i++)
+		if (v[i] != skip)
+			o += (size_t)snprintf(buf + o, len - o, "%s%d", o ? "," : "", v[i]);
+}
+
+/* An unmodified program filling the small node (NODAL_NODE_LIMIT=<small>:16M): PREFERRED
+ * falls back in the node's fallback order; with the node it spills to first private,
+ * that node is skipped; PREFERRED_MANY over the memory-only nodes, from a CPU node whose
+ * list reaches the small one first, goes on in that list's order. */
+static void scenario_run_fill(void)
+{
+	int small = gtopo_smallest(&topo);
+	char limit[64], f1[128], f2[64], order[128], name[512], cpubuf[16], what[400];
+	char *prog[] = {"/vm/place", "fill", "--name", name, "--order", order, NULL, NULL, NULL};
+	snprintf(limit, sizeof(limit), "NODAL_NODE_LIMIT=%d:16M", small);
+	snprintf(f1, sizeof(f1), "--preferred=%d", small);
+	list_str(topo.fallback[small], topo.fallback_len[small], -1, order, sizeof(order));
+	snprintf(what, sizeof(what), "40 x 1 MiB fill node %d, then fall back in its fallback order %s", small, order);
+	launch(f1, NULL, limit, prog, name, sizeof(name), what);
+	if (topo.fallback_len[small] >= 3) {
+		int q = topo.fallback[small][1];
+		snprintf(f1, sizeof(f1), "--private=%d", q);
+		snprintf(f2, sizeof(f2), "--preferred=%d", small);
+		list_str(topo.fallback[small], topo.fallback_len[small], q, order, sizeof(order));
+		snprintf(what, sizeof(what), "40 x 1 MiB fill node %d, then fall back in order %s, never on private node %d",
+		         small, order, q);
+		launch(f1, f2, limit, prog, name, sizeof(name), what);
+	}
+	bool memonly[G_MAXNODES];
+	memory_only(memonly);
+	memonly[small] = true;
+	for (int c = 0; c < topo.nr; c++) {
+		if (!topo.has_cpu[c] || gtopo_first_in_fallback(&topo, c, memonly) != small)
+			continue;
+		int ord[G_MAXNODES], k = 0;
+		for (int i = 0; i < topo.fallback_len[c]; i++)
+			if (memonly[topo.fallback[c][i]])
+				ord[k++] = topo.fallback[c][i];
+		char mo[64];
+		nodelist_str(memonly, mo, sizeof(mo));
+		snprintf(f1, sizeof(f1), "--policy=preferred-many:%s", mo);
+		list_str(ord, k, -1, order, sizeof(order));
+		snprintf(cpubuf, sizeof(cpubuf), "%d", topo.first_cpu[c]);
+		prog[6] = "--cpu";
+		prog[7] = cpubuf;
+		snprintf(what, sizeof(what), "40 x 1 MiB from CPU %d fill node %d, then go on in candidate order %s",
+		         topo.first_cpu[c], small, order);
+		launch(f1, NULL, limit, prog, name, sizeof(name), what);
+		break;
+	}
+}
+
 /* ---- entry points -------------------------------------------------------------------- */
 
 static void *libc_malloc(void *ctx, size_t size)
@@ -1134,22 +1193,89 @@ static int cmd_check(int argc, char **argv)
 	return cc.ok ? 0 : 1;
 }
 
-static int cmd_enomem(int argc, char **argv)
+/* place fill --name DESC --order LIST [--cpu C]: 40 x 1 MiB mallocs (from a new thread
+ * pinned to C) while the first node of LIST is limited to 16M (NODAL_NODE_LIMIT, set by
+ * the launcher): every chunk succeeds, the first lands on LIST's first node, the sequence
+ * never goes back in LIST, never leaves it, and ends on LIST's second node. */
+struct fill_case {
+	const char *name;
+	int order[G_MAXNODES], len;
+	bool ok;
+};
+
+/* Plain malloc of up to @max 1 MiB chunks, each touched, until one is NULL (*err: its
+ * errno); node[i] is chunk i's node. Returns the number of chunks. Never freed. */
+static int malloc_chunks(int max, int *node, int *err)
 {
-	const char *name = argc > 2 ? argv[2] : "enomem";
-	int only = argc > 4 ? atoi(argv[4]) : -1, got = 0, err = 0;
-	bool all_on = true;
-	for (int i = 0; i < 256; i++) {
+	int got = 0;
+	*err = 0;
+	for (; got < max; got++) {
 		errno = 0;
 		char *p = malloc(G_MIB);
 		if (!p) {
-			err = errno;
+			*err = errno;
 			break;
 		}
 		g_touch(p, G_MIB);
-		all_on = all_on && node_of_addr(p + G_MIB / 2) == only;
-		got++;
+		node[got] = node_of_addr(p + G_MIB / 2);
 	}
+	return got;
+}
+
+static void fill_case_run(void *arg)
+{
+	struct fill_case *fc = arg;
+	int node[40], err, on_first = 0;
+	char seq[400];
+	int got = malloc_chunks(40, node, &err);
+	for (int i = 0; i < got; i++)
+		on_first += node[i] == fc->order[0];
+	bool in_order = follows(node, got, fc->order, fc->len, seq, sizeof(seq));
+	fc->ok = got == 40 && in_order && node[0] == fc->order[0] && fc->len >= 2 && node[39] == fc->order[1] &&
+	         on_first >= 8 && on_first <= 16;
+	g_ok(fc->ok, "%s", fc->name);
+	if (!fc->ok)
+		g_diag("chunks %d (errno %d), on node %d: %d; sequence %s", got, err, fc->order[0], on_first, seq);
+}
+
+static int cmd_fill(int argc, char **argv)
+{
+	struct fill_case fc = {"fill", {0}, 0, false};
+	int cpu = -1, o;
+	static const struct option opts[] = {
+	    {"name", 1, NULL, 'n'}, {"order", 1, NULL, 'o'}, {"cpu", 1, NULL, 'c'}, {NULL, 0, NULL, 0}};
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'n') {
+			fc.name = optarg;
+		} else if (o == 'c') {
+			cpu = atoi(optarg);
+		} else if (o == 'o') {
+			/* in the given order, not sorted: "2,0,1,3" */
+			for (char *t = strtok(optarg, ","); t && fc.len < G_MAXNODES; t = strtok(NULL, ","))
+				fc.order[fc.len++] = atoi(t);
+		} else {
+			return 2;
+		}
+	}
+	if (fc.len < 2) {
+		fprintf(stderr, "place fill: --order N,M,... (at least two nodes) required\n");
+		return 2;
+	}
+	if (cpu >= 0)
+		g_run_on_cpu(cpu, fill_case_run, &fc);
+	else
+		fill_case_run(&fc);
+	return fc.ok ? 0 : 1;
+}
+
+static int cmd_enomem(int argc, char **argv)
+{
+	const char *name = argc > 2 ? argv[2] : "enomem";
+	int only = argc > 4 ? atoi(argv[4]) : -1, node[256], err;
+	int got = malloc_chunks(256, node, &err);
+	bool all_on = true;
+	for (int i = 0; i < got; i++)
+		all_on = all_on && node[i] == only;
 	void *after = malloc(64);
 	bool ok = got < 256 && err == ENOMEM && all_on && after;
 	g_ok(ok, "%s", name);
@@ -1233,8 +1359,10 @@ static int cmd_all(void)
 	}
 	via_env = true;
 	scenario_run();
+	scenario_run_fill();
 	via_env = false;
 	scenario_run();
+	scenario_run_fill();
 	return 0;
 }
 
@@ -1247,11 +1375,13 @@ int main(int argc, char **argv)
 		return cmd_all();
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "fill"))
+		return cmd_fill(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "enomem"))
 		return cmd_enomem(argc - 1, argv + 1);
 	fprintf(
 	    stderr,
 	    "usage: place all | place check --name DESC [--cpu C] --expect SPEC | place check --name DESC --each-cpu-node "
-	    "| place enomem --name DESC --only N\n");
+	    "| place fill --name DESC --order LIST [--cpu C] | place enomem --name DESC --only N\n");
 	return 2;
 }
