@@ -221,9 +221,12 @@ NODAL_API int nodal_distance(int from, int to);
  * Heaps
  * =====
  * A heap is a named allocation context with its own policy (like a memkind kind or a
- * UMF pool); any thread may use it. Its memory is ordinary nodal memory: nodal_free()
- * and nodal_heap_free() are interchangeable, and it stays valid after the heap is
- * destroyed.
+ * UMF pool); any thread may use it. Its memory belongs to the heap: it comes from arenas
+ * of the heap's own (one per node it uses, created on first use) and its own page
+ * mappings, placed by the heap's policy like any allocation. nodal_free(),
+ * nodal_realloc(), nodal_usable_size() and nodal_node_of() work on it from any thread
+ * (nodal_heap_free() is the same as nodal_free(); nodal_realloc() keeps an object in its
+ * heap). nodal_heap_destroy() releases everything still allocated from the heap.
  */
 typedef struct nodal_heap nodal_heap_t;
 
@@ -238,10 +241,27 @@ NODAL_API void *nodal_heap_calloc(nodal_heap_t *heap, size_t nmemb, size_t size)
 /** Aligned memory from @heap; errors as nodal_heap_malloc plus EINVAL for an
  *  alignment that is not a power of two. */
 NODAL_API void *nodal_heap_aligned_alloc(nodal_heap_t *heap, size_t alignment, size_t size);
+/** Resize @ptr into @heap: an object of @heap stays in it (in place or on its node);
+ *  memory from elsewhere (another heap, nodal_malloc) is moved into @heap. @ptr NULL:
+ *  nodal_heap_malloc(); @size 0: frees @ptr and returns NULL.
+ *  @return the new memory, or NULL with errno = EINVAL (@heap NULL) or ENOMEM (@ptr
+ *  left intact). */
+NODAL_API void *nodal_heap_realloc(nodal_heap_t *heap, void *ptr, size_t size);
 /** Release memory of @heap (any nodal memory is accepted). */
 NODAL_API void nodal_heap_free(nodal_heap_t *heap, void *ptr);
-/** Destroy @heap (not its allocations, which stay valid). @return 0, or EINVAL
- *  (@heap NULL). */
+/** The heap @ptr was allocated from (UMF's umfPoolByPtr, memkind_detect_kind).
+ *  @return the heap, or NULL with errno = EINVAL (@ptr NULL, not nodal's, or ordinary
+ *  memory of no heap). */
+NODAL_API nodal_heap_t *nodal_heap_of(const void *ptr);
+/** Destroy @heap and release everything still allocated from it: its page mappings
+ *  are unmapped and its arenas destroyed, so its memory, its bytes in the statistics
+ *  and its share of NODAL_NODE_LIMIT go back at once. Every pointer from @heap is
+ *  invalid afterwards: using one faults or reads another owner's memory, and freeing
+ *  one is a double free — nodal ignores it while the address range stays unmapped (the
+ *  range is no longer nodal's), but once the range has been mapped again it is
+ *  undefined. The caller must make sure no other thread uses @heap or its memory
+ *  during or after the call.
+ *  @return 0, or EINVAL (@heap NULL). */
 NODAL_API int nodal_heap_destroy(nodal_heap_t *heap);
 
 /*

@@ -59,6 +59,7 @@
 #include "chunkmap.h"
 #include "epoch.h"
 #include "fallback.h"
+#include "heap.h"
 #include "ialloc.h"
 #include "mempolicy.h"
 #include "msg.h"
@@ -708,11 +709,16 @@ static void *place_pages(const struct nodal_mempolicy *pol, const struct allowed
  * it was not the policy's first choice.
  */
 static void *place(const struct nodal_mempolicy *pol, const struct allowed_snap *al, struct tstate *t,
-		   struct nodal_il_cursor *il, size_t size, size_t align, bool zero, int *node_out, bool *fell_back)
+		   struct nodal_il_cursor *il, size_t size, size_t align, bool zero, int *node_out, bool *fell_back,
+		   struct nodal_heap *heap)
 {
 	*fell_back = false;
-	if (size >= page_min && is_interleave(pol->mode))
-		return place_pages(pol, al, size, align, zero, node_out);
+	if (size >= page_min && is_interleave(pol->mode)) {
+		void *p = place_pages(pol, al, size, align, zero, node_out);
+		if (p && heap)
+			nodal_heap_pages_adopt(heap, p);
+		return p;
+	}
 
 	struct nodal_mpol_ctx ctx = {
 		.topo = topo,
@@ -742,8 +748,11 @@ static void *place(const struct nodal_mempolicy *pol, const struct allowed_snap 
 			node_set(node, &one);
 			int mode = pol->mode == NODAL_MPOL_BIND ? NODAL_OS_MPOL_BIND : NODAL_OS_MPOL_PREFERRED;
 			p = nodal_pages_alloc(size, align, mode, &one, NULL, zero);
+			if (p && heap)
+				nodal_heap_pages_adopt(heap, p);
 		} else {
-			p = nodal_arena_alloc(node, size, align, zero);
+			p = heap ? nodal_heap_arena_alloc(heap, node, size, align, zero)
+				 : nodal_arena_alloc(node, size, align, zero);
 		}
 		if (p) {
 			if (node != first && is_preferred(pol->mode))
@@ -988,7 +997,7 @@ static void *alloc_slow(struct tstate *t, struct nodal_policy *explicit_c, size_
 	struct nodal_il_cursor *il = is_interleave(pol->mode) ? il_cursor(t, key) : NULL;
 	int node = -1;
 	bool fell_back;
-	void *p = place(pol, al, t, il, size, align, zero, &node, &fell_back);
+	void *p = place(pol, al, t, il, size, align, zero, &node, &fell_back, explicit_c ? explicit_c->heap : NULL);
 	if (p && node >= 0)
 		sample(node, p);
 	if (!explicit_c && !nested && t->registered == 1 && size < page_min) {
@@ -1018,7 +1027,7 @@ static __attribute__((noinline)) void *alloc_spread(struct tstate *t, size_t siz
 	if (likely(t->dec.gen == atomic_load_explicit(&alloc_gen, memory_order_acquire))) {
 		int node;
 		bool fell_back;
-		p = place(t->dec.pol, t->dec.al, t, t->dec.il, size, align, zero, &node, &fell_back);
+		p = place(t->dec.pol, t->dec.al, t, t->dec.il, size, align, zero, &node, &fell_back, NULL);
 		nodal_epoch_exit();
 		return p;
 	}
@@ -1306,8 +1315,8 @@ void *nodal_ralloc(void *p, size_t size)
 	}
 	size_t old = nodal_usize(p);
 	bool boot = boot_owns(p), degraded = atomic_load_explicit(&init_state, memory_order_relaxed) == ST_DEGRADED;
-	if (!boot && !degraded && !(size >= page_min && old < page_min)) {
-		/* keep the node: in place or on the same node */
+	if (!boot && !degraded && (!(size >= page_min && old < page_min) || nodal_heap_owns(p))) {
+		/* keep the node: in place or on the same node (a heap's object: in its heap) */
 		void *q = nodal_arena_realloc(p, size);
 		if (q)
 			return q;

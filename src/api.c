@@ -18,10 +18,6 @@
 #include "nodal.h"
 #include "scope.h"
 
-struct nodal_heap {
-	struct nodal_policy *policy;
-};
-
 static bool mul_overflows(size_t a, size_t b, size_t *out)
 {
 	return __builtin_mul_overflow(a, b, out);
@@ -219,74 +215,7 @@ NODAL_API int nodal_distance(int from, int to)
 	return t->distance[from * t->nr_node_ids + to];
 }
 
-/* --- heaps -------------------------------------------------------------------------- */
-
-NODAL_API nodal_heap_t *nodal_heap_create(const nodal_policy_t *policy)
-{
-	if (!policy) {
-		errno = EINVAL;
-		return NULL;
-	}
-	nodal_heap_t *h = nodal_icalloc(sizeof(*h));
-	if (!h)
-		return NULL;
-	int err = nodal_scope_dup(policy, &h->policy);
-	if (err) {
-		nodal_ifree(h);
-		errno = err;
-		return NULL;
-	}
-	return h;
-}
-
-NODAL_API void *nodal_heap_malloc(nodal_heap_t *heap, size_t size)
-{
-	if (!heap) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return nodal_alloc_scoped(heap->policy, size, 0, false);
-}
-
-NODAL_API void *nodal_heap_calloc(nodal_heap_t *heap, size_t nmemb, size_t size)
-{
-	size_t total;
-	if (!heap) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (mul_overflows(nmemb, size, &total)) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return nodal_alloc_scoped(heap->policy, total, 0, true);
-}
-
-NODAL_API void *nodal_heap_aligned_alloc(nodal_heap_t *heap, size_t alignment, size_t size)
-{
-	if (!heap || !alignment || (alignment & (alignment - 1))) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return nodal_alloc_scoped(heap->policy, size, alignment, false);
-}
-
-NODAL_API void nodal_heap_free(nodal_heap_t *heap, void *ptr)
-{
-	(void)heap;
-	nodal_dealloc(ptr);
-}
-
-NODAL_API int nodal_heap_destroy(nodal_heap_t *heap)
-{
-	if (!heap)
-		return EINVAL;
-	/* a heap's policy may be read by a concurrent nodal_heap_malloc only if the caller
-	 * destroys a heap in use, which the contract forbids: free it now */
-	nodal_scope_free(heap->policy);
-	nodal_ifree(heap);
-	return 0;
-}
+/* Heaps (nodal_heap_*) are in heap.c: they own arenas of their own. */
 
 /* NODAL_STATS for programs linked with -lnodal (the preload library has its own). */
 __attribute__((destructor)) static void api_fini(void)

@@ -37,6 +37,7 @@
 #include "arena_fast.h"
 #include "arena_int.h"
 #include "chunkmap.h"
+#include "heap.h"
 #include "ialloc.h"
 #include "msg.h"
 #include "os.h"
@@ -346,12 +347,19 @@ static __attribute__((noinline)) void free_slow(struct nodal_arena_tls *t, void 
 		nodal_pages_free(p);
 		return;
 	}
-	int node = v - 1;
+	int node = CHUNK_NODE(v);
 	if (!t->init)
 		thread_init(t);
 	count(t, node, NODAL_STATS_FREE);
 	if (node != t->cpu_node)
 		count(t, node, NODAL_STATS_EV0 + NODAL_STAT_REMOTE_FREE);
+	if (CHUNK_IS_HEAP(v)) { /* a heap's object: to its arena, never via a cache (heap.c) */
+		if (size)
+			je_sdallocx(p, size, MALLOCX_TCACHE_NONE);
+		else
+			je_dallocx(p, MALLOCX_TCACHE_NONE);
+		return;
+	}
 	if (node != t->home && !t->dead) {
 		size_t u = size ? size : je_sallocx(p, 0);
 		struct nodal_arena_mag *m = u <= MAG_MAX_SIZE ? mag_get(t, node, u) : NULL;
@@ -405,6 +413,8 @@ void *nodal_arena_realloc(void *p, size_t size)
 	}
 	if (v < 0)
 		return nodal_pages_realloc(p, size);
+	if (CHUNK_IS_HEAP(v))
+		return nodal_heap_arena_realloc(p, size);
 	int node = v - 1;
 	if (!t->init)
 		thread_init(t);

@@ -29,6 +29,17 @@ extern struct nodal_arena_global nodal_ag;
 
 /* extent.c: the hooks of node @node's arena (fixed at creation; they know their node). */
 extent_hooks_t *nodal_extent_hooks(int node);
+/* Hooks for another arena on @node: @owned = a heap's arena (heap.c), whose chunks are
+ * CHUNK_HEAP(node) and which unmaps its memory when destroyed once @dying is set. The
+ * object must outlive its arena. */
+struct nodal_extent_hooks {
+	extent_hooks_t hooks; /* first: jemalloc passes &hooks back */
+	int node;
+	int16_t value;        /* chunk map value of its memory */
+	bool owned;
+	bool dying;           /* set (release) before the arena is destroyed */
+};
+extent_hooks_t *nodal_extent_hooks_init(struct nodal_extent_hooks *h, int node, bool owned);
 /* Committed bytes per node (arena extents that may hold pages, and page mappings):
  * what NODAL_NODE_LIMIT caps. Relaxed atomics, kept by capacity.c. */
 extern uint64_t nodal_committed_bytes[NODAL_MAX_NUMNODES];
@@ -58,8 +69,9 @@ enum {
 	NODAL_STATS_NCTR = NODAL_STATS_EV0 + NODAL_STAT_EVENT_COUNT,
 };
 uint64_t *nodal_stats_thread(void);
-/* Count one allocation (@is_free false) or free of @node on a slow path (page mappings). */
-void nodal_stats_count_op(int node, bool is_free);
+/* Count @n allocations (@is_free false) or frees of @node on a slow path (page mappings,
+ * heaps). */
+void nodal_stats_count_op(int node, bool is_free, uint64_t n);
 /* The fast path counts its home node's operations in the thread's arena TLS (no pointer
  * chase); the stats block points at them and readers add them to @node's counters.
  * The owner folds them into its block when its home changes (a reader racing with that
@@ -80,5 +92,13 @@ extern uint64_t nodal_pages_bytes[NODAL_MAX_NUMNODES];
 void nodal_pages_free(void *p);
 size_t nodal_pages_usize(const void *p);
 void *nodal_pages_realloc(void *p, size_t size);
+/* pages.c: the heap link kept in a page mapping's header (heap.c owns its meaning):
+ * the owning heap and the neighbouring mappings of that heap (user pointers). NULL when
+ * @p is not the user pointer of a page mapping. */
+struct nodal_pages_link {
+	void *owner;
+	void *prev, *next;
+};
+struct nodal_pages_link *nodal_pages_link(void *p);
 
 #endif

@@ -7,7 +7,9 @@
  * up to 2 MiB, so a chunk never holds memory of two owners and a lookup is two loads.
  *
  * Entry values: 0 = not nodal's; CHUNK_ARENA(n) = arena memory of node n;
- * CHUNK_PAGES(n) = a page-policy mapping whose first node is n (pages.c has the rest).
+ * CHUNK_PAGES(n) = a page-policy mapping whose first node is n (pages.c has the rest);
+ * CHUNK_HEAP(n) = memory of a heap's own arena on node n (heap.c: freed without a
+ * thread cache, unmapped when the heap is destroyed).
  *
  * Concurrency: lookups take no lock and no atomic RMW (relaxed loads). Leaves are
  * created with mmap (never malloc: this runs inside jemalloc's extent hooks with its
@@ -30,7 +32,10 @@
 
 #define CHUNK_ARENA(n) ((int16_t)((n) + 1))
 #define CHUNK_PAGES(n) ((int16_t)(-(n)-1))
-#define CHUNK_NODE(v) ((v) > 0 ? (v)-1 : (v) < 0 ? -(v)-1 : -1)
+#define CHUNK_HEAP_BASE 4096 /* above every CHUNK_ARENA value (nodes < 1024) */
+#define CHUNK_HEAP(n) ((int16_t)(CHUNK_HEAP_BASE + (n) + 1))
+#define CHUNK_IS_HEAP(v) ((v) > CHUNK_HEAP_BASE)
+#define CHUNK_NODE(v) ((v) > 0 ? ((v) & (CHUNK_HEAP_BASE - 1)) - 1 : (v) < 0 ? -(v)-1 : -1)
 
 extern int16_t *nodal_chunk_root[1 << CHUNK_ROOT_BITS];
 

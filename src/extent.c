@@ -16,7 +16,10 @@
  * reuses it); memory goes back to the kernel through decommit/purge (madvise), and
  * commit/decommit keep capacity.c's committed bytes (what limits cap). Ranges are
  * never unmapped while the process runs, so the chunk map never loses an entry under a
- * live pointer. destroy (arena destruction, which nodal never does) purges only.
+ * live pointer. destroy (arena destruction) purges only — except for a heap's own
+ * arenas (heap.c, hooks made with owned = true): their memory is marked CHUNK_HEAP in the
+ * chunk map, and when the heap is destroyed (dying set) destroy and dalloc unmap it and
+ * clear the chunk map, so a destroyed heap gives everything back.
  *
  * Nothing here allocates: the OS ops and the chunk map use mmap directly.
  */
@@ -32,16 +35,21 @@
 #define MADV_FREE 8
 #endif
 
-struct node_hooks {
-	extent_hooks_t hooks; /* first: jemalloc passes &hooks back */
-	int node;
-};
-
-static struct node_hooks node_hooks[NODAL_MAX_NUMNODES];
+static struct nodal_extent_hooks node_hooks[NODAL_MAX_NUMNODES];
 
 static inline int hooks_node(extent_hooks_t *h)
 {
-	return ((struct node_hooks *)h)->node;
+	return ((struct nodal_extent_hooks *)h)->node;
+}
+
+static inline struct nodal_extent_hooks *hooks_of(extent_hooks_t *h)
+{
+	return (struct nodal_extent_hooks *)h;
+}
+
+static size_t chunk_floor(uintptr_t a)
+{
+	return a & ~(CHUNK_SIZE - 1);
 }
 
 static size_t chunk_ceil(size_t n)
@@ -73,7 +81,7 @@ static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size, size_t a
 	/* A failure (EPERM under seccomp, no such node on a smaller real machine) is
 	 * counted by the OS layer; the memory is still usable. */
 	(void)nodal_os()->mbind(addr, len, NODAL_OS_MPOL_PREFERRED, &m, 0);
-	if (chunkmap_set(addr, len, CHUNK_ARENA(node))) {
+	if (chunkmap_set(addr, len, hooks_of(h)->value)) {
 		nodal_os()->unmap(addr, len);
 		nodal_capacity_release(node, size);
 		return NULL;
@@ -83,14 +91,36 @@ static void *hook_alloc(extent_hooks_t *h, void *new_addr, size_t size, size_t a
 	return addr;
 }
 
+/* A heap's arena being destroyed gives its memory back for good: every extent and
+ * metadata block of the arena dies together, so the whole chunks around [addr, addr +
+ * size) (the mapping's rounding tail, split siblings) go at once; a second unmap of a
+ * sibling's range is harmless. */
+static void owned_release(extent_hooks_t *h, void *addr, size_t size, bool committed)
+{
+	uintptr_t a = (uintptr_t)addr;
+	uintptr_t lo = chunk_floor(a), hi = chunk_ceil(a + size);
+	chunkmap_set((void *)lo, hi - lo, 0);
+	nodal_os()->unmap(addr, hi - a);
+	if (committed)
+		nodal_capacity_release(hooks_node(h), size);
+}
+
 static bool hook_dalloc(extent_hooks_t *h, void *addr, size_t size, bool committed, unsigned arena_ind)
 {
-	return true; /* keep it: retained and reused by the same arena */
+	/* A node's arena keeps everything (retained and reused by the same arena). A heap's
+	 * arena while it is destroyed: jemalloc gives its metadata blocks back here. */
+	if (!hooks_of(h)->owned || !__atomic_load_n(&hooks_of(h)->dying, __ATOMIC_ACQUIRE))
+		return true;
+	owned_release(h, addr, size, committed);
+	return false;
 }
 
 static void hook_destroy(extent_hooks_t *h, void *addr, size_t size, bool committed, unsigned arena_ind)
 {
-	nodal_os()->madvise(addr, size, MADV_DONTNEED);
+	if (hooks_of(h)->owned)
+		owned_release(h, addr, size, committed);
+	else
+		nodal_os()->madvise(addr, size, MADV_DONTNEED);
 }
 
 static bool hook_commit(extent_hooks_t *h, void *addr, size_t size, size_t offset, size_t length,
@@ -136,7 +166,11 @@ static bool hook_merge(extent_hooks_t *h, void *addr_a, size_t size_a, void *add
 
 extent_hooks_t *nodal_extent_hooks(int node)
 {
-	struct node_hooks *nh = &node_hooks[node];
+	return nodal_extent_hooks_init(&node_hooks[node], node, false);
+}
+
+extent_hooks_t *nodal_extent_hooks_init(struct nodal_extent_hooks *nh, int node, bool owned)
+{
 	nh->hooks = (extent_hooks_t){
 		.alloc = hook_alloc,
 		.dalloc = hook_dalloc,
@@ -149,5 +183,8 @@ extent_hooks_t *nodal_extent_hooks(int node)
 		.merge = hook_merge,
 	};
 	nh->node = node;
+	nh->owned = owned;
+	nh->value = owned ? CHUNK_HEAP(node) : CHUNK_ARENA(node);
+	__atomic_store_n(&nh->dying, false, __ATOMIC_RELAXED);
 	return &nh->hooks;
 }

@@ -45,6 +45,7 @@
 
 #include "arena_int.h"
 #include "chunkmap.h"
+#include "heap.h"
 #include "os.h"
 
 #define PAGE 4096ul
@@ -65,6 +66,7 @@ struct pages_hdr {
 	bool has_weights;
 	nodemask_t nodes;
 	uint8_t weights[NODAL_MAX_NUMNODES];
+	struct nodal_pages_link link; /* the heap that owns the mapping (heap.c), if any */
 };
 _Static_assert(sizeof(struct pages_hdr) <= PAGE, "pages header must fit its page");
 
@@ -260,7 +262,7 @@ static void *pages_map(size_t size, size_t align, int mode, const nodemask_t *no
 		errno = ENOMEM;
 		return NULL;
 	}
-	nodal_stats_count_op(first_node(nodes), false);
+	nodal_stats_count_op(first_node(nodes), false, 1);
 	return p;
 }
 
@@ -279,17 +281,25 @@ static const struct pages_hdr *hdr_of(const void *p)
 	return h;
 }
 
+struct nodal_pages_link *nodal_pages_link(void *p)
+{
+	const struct pages_hdr *h = hdr_of(p);
+	return h ? &((struct pages_hdr *)h)->link : NULL;
+}
+
 void nodal_pages_free(void *p)
 {
 	const struct pages_hdr *hp = hdr_of(p);
 	if (!hp)
 		return;
+	if (hp->link.owner)
+		nodal_heap_pages_unlink(hp->link.owner, p);
 	struct pages_hdr h;
 	memcpy(&h, hp, sizeof(h));
 	chunkmap_set(h.base, h.maplen, 0);
 	nodal_os()->unmap(h.base, h.maplen);
 	release_shares(&h, -1);
-	nodal_stats_count_op(first_node(&h.nodes), true);
+	nodal_stats_count_op(first_node(&h.nodes), true, 1);
 }
 
 size_t nodal_pages_usize(const void *p)
@@ -310,6 +320,8 @@ void *nodal_pages_realloc(void *p, size_t size)
 	void *q = pages_map(size, h->align, h->mode, &h->nodes, h->has_weights ? h->weights : NULL, h->runs);
 	if (!q)
 		return NULL;
+	if (h->link.owner) /* a heap's mapping stays the heap's */
+		nodal_heap_pages_adopt(h->link.owner, q);
 	memcpy(q, p, h->size);
 	nodal_pages_free(p);
 	return q;

@@ -39,6 +39,8 @@ struct nodal_policy {
 	/* current object per rule; NULL for a DEFAULT rule (defer to the next scope) */
 	struct nodal_mempolicy *_Atomic pol[NODAL_MAX_RULES];
 	_Atomic uint64_t allowed_gen;      /* allowed-node generation the objects are for */
+	struct nodal_heap *heap;           /* a heap's container: its memory comes from the
+					    * heap's arenas and mappings (heap.c); else NULL */
 };
 
 /* Parse a rule list (or one policy) and validate every rule against this machine. */

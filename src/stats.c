@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "arena_int.h"
+#include "heap.h"
 #include "ialloc.h"
 #include "msg.h"
 #include "nodal.h"
@@ -102,12 +103,12 @@ void nodal_stats_thread_exit(void)
 	nodal_ifree(b);
 }
 
-void nodal_stats_count_op(int node, bool is_free)
+void nodal_stats_count_op(int node, bool is_free, uint64_t n)
 {
 	if (node < 0 || node >= nodal_ag.nr_node_ids)
 		return;
 	uint64_t *c = &nodal_stats_thread()[node * NODAL_STATS_NCTR + (is_free ? NODAL_STATS_FREE : NODAL_STATS_ALLOC)];
-	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 
 void nodal_stat_count(int node, enum nodal_stat_event ev)
@@ -211,6 +212,8 @@ int nodal_stats_get(struct nodal_stats *st)
 		s->mapped = je_u64(a, "mapped", false);
 		s->committed = __atomic_load_n(&nodal_committed_bytes[node], __ATOMIC_RELAXED);
 		s->pages_bytes = __atomic_load_n(&nodal_pages_bytes[node], __ATOMIC_RELAXED);
+		/* heaps' own arenas on the node */
+		nodal_heap_stats_add(node, &s->allocated, &s->active, &s->mapped);
 		/* page-policy mappings are live objects too (jemalloc does not see them) */
 		s->allocated += s->pages_bytes;
 		s->active += s->pages_bytes;

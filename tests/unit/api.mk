@@ -15,3 +15,10 @@ tests_unit_test_api_CFLAGS = $(UNIT_CFLAGS) -DNODAL_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_api_LDADD = $(UNIT_LDADD)
 EXTRA_tests_unit_test_api_DEPENDENCIES = libnodal.la
 UNIT_TESTS += tests/unit/test_api
+
+# Heaps own their memory: destroy gives every byte back (heap.c).
+check_PROGRAMS += tests/unit/test_heap
+tests_unit_test_heap_SOURCES = tests/unit/test_heap.c src/api.c src/api_compat.c $(UNIT_COMMON)
+tests_unit_test_heap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_heap_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_heap
