@@ -10,12 +10,15 @@
  *
  * Peers:
  *   malloc replacements, through LD_PRELOAD of the peer's .so on the child (no preload:
- *   glibc): jemalloc (libjemalloc.so.2), mimalloc (libmimalloc.so.2), tcmalloc
+ *   glibc): jemalloc (libjemalloc.so.2; jemalloc-tcache1M, reference only, with
+ *   MALLOC_CONF=tcache_max:1048576 like nodal's private jemalloc), mimalloc (libmimalloc.so.2), tcmalloc
  *   (libtcmalloc_minimal.so.4); nodal-preload (libnodal-preload.so, NODAL_POLICY=local)
  *   once libnodal has its allocation path;
  *   APIs, dlopen'd in a child with glibc's malloc: nodal (nodal_set_thread_policy then
  *   nodal_malloc/nodal_free for LOCAL, BIND to node 0 and INTERLEAVE over all nodes;
- *   nodal_malloc_onnode(size, 0)/nodal_free), libnuma (numa_alloc_onnode(size, 0) /
+ *   nodal_malloc_onnode(size, 0)/nodal_free; nodal-local-linked: the same as LOCAL with
+ *   libnodal.so preloaded, i.e. loaded at start-up like a program linked with -lnodal),
+ *   libnuma (numa_alloc_onnode(size, 0) /
  *   numa_free), memkind (MEMKIND_REGULAR: bound to the regular nodes; MEMKIND_DEFAULT).
  *   A peer whose library or symbols are missing is reported as n/a with the reason.
  *
@@ -69,6 +72,8 @@ struct peer {
 
 static const struct peer peers[] = {
 	{ "jemalloc", API_MALLOC, "libjemalloc.so.2", NULL, NULL },
+	/* reference only: jemalloc caching up to 1 MiB, as nodal's private jemalloc does */
+	{ "jemalloc-tcache1M", API_MALLOC, "libjemalloc.so.2", NULL, "MALLOC_CONF=tcache_max:1048576" },
 	{ "glibc", API_MALLOC, NULL, NULL, NULL },
 	{ "mimalloc", API_MALLOC, "libmimalloc.so.2", NULL, NULL },
 	{ "tcmalloc", API_MALLOC, "libtcmalloc_minimal.so.4", NULL, NULL },
@@ -76,6 +81,9 @@ static const struct peer peers[] = {
 	{ "nodal-bind0", API_NODAL, NULL, "bind:0", NULL },
 	{ "nodal-interleave", API_NODAL, NULL, "interleave:all", NULL },
 	{ "nodal-onnode", API_NODAL_ONNODE, NULL, NULL, NULL },
+	/* libnodal loaded at start-up, as a program linked with -lnodal has it (its TLS is
+	 * then static: no TLS-descriptor calls); the rows above dlopen it (ctypes) */
+	{ "nodal-local-linked", API_NODAL, "@libnodal", "local", NULL },
 	{ "nodal-preload", API_MALLOC, "@nodal-preload", NULL, "NODAL_POLICY=local" },
 	{ "numa_alloc_onnode", API_NUMA, NULL, NULL, NULL },
 	{ "memkind-regular", API_MEMKIND, NULL, "MEMKIND_REGULAR", NULL },
@@ -346,6 +354,8 @@ static int preload_path(const struct peer *p, char *buf, size_t len)
 	if (!strcmp(p->preload, "@nodal-preload"))
 		snprintf(buf, len, "%s",
 			 getenv("BENCH_LIBNODAL_PRELOAD") ? getenv("BENCH_LIBNODAL_PRELOAD") : BENCH_LIBNODAL_PRELOAD);
+	else if (!strcmp(p->preload, "@libnodal"))
+		snprintf(buf, len, "%s", getenv("BENCH_LIBNODAL") ? getenv("BENCH_LIBNODAL") : BENCH_LIBNODAL);
 	else
 		snprintf(buf, len, "%s/%s", libdir(), p->preload);
 	return access(buf, R_OK) ? -1 : 0;

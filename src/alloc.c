@@ -1090,7 +1090,7 @@ static void *alloc_interleave(struct tstate *t, struct nodal_arena_tls *a, size_
 	int pos = d->il_pos;
 	int node = il_ring_step(d, il);
 	void *p = NULL;
-	if (likely(!node_isset(node, nodal_arena_full_nodes()))) {
+	if (likely(!nodal_arena_node_full(node))) {
 		if (node == a->home && !align && !zero)
 			p = nodal_arena_alloc_home(a, size);
 		else

@@ -61,6 +61,13 @@ static inline void nodal_ctr_inc(uint64_t *c)
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
+/* Is @node full (capacity.c's set, without nodal_arena_full_nodes()' watermark sweep,
+ * which the slow paths run: a fast path that meets a full node takes one)? */
+static inline bool nodal_arena_node_full(int node)
+{
+	return (__atomic_load_n(&nodal_arena_full_mask.bits[node / 64], __ATOMIC_RELAXED) >> (node % 64)) & 1;
+}
+
 /* Allocate @size (>= 1) bytes on the thread's home node through jemalloc's own cache. */
 static inline void *nodal_arena_alloc_home(struct nodal_arena_tls *t, size_t size)
 {

@@ -55,6 +55,9 @@ void nodal_capacity_release(int node, size_t len);
  * cannot tell. The caller still verifies where the pages went (pages.c). */
 bool nodal_capacity_bind_room(int node, size_t len);
 void nodal_capacity_init(void);
+/* The nodes currently full (what nodal_arena_full_nodes() returns; relaxed atomic words,
+ * read without locks by arena_fast.h). */
+extern nodemask_t nodal_arena_full_mask;
 uint64_t nodal_arena_get_limit(int node);
 
 /* stats.c: per-thread counters, per node NODAL_STATS_NCTR of them at [node * NCTR + k].

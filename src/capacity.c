@@ -31,7 +31,7 @@
 uint64_t nodal_committed_bytes[NODAL_MAX_NUMNODES];
 static uint64_t node_limit[NODAL_MAX_NUMNODES];
 static uint64_t last_check_ns[NODAL_MAX_NUMNODES];
-static nodemask_t full_nodes;
+nodemask_t nodal_arena_full_mask; /* arena_int.h */
 static nodemask_t watermark_full; /* full because of the watermark (re-examined) */
 static uint64_t last_sweep_ns;
 
@@ -80,7 +80,7 @@ static void update_full(int node)
 	uint64_t lim = __atomic_load_n(&node_limit[node], __ATOMIC_RELAXED);
 	uint64_t mapped = __atomic_load_n(&nodal_committed_bytes[node], __ATOMIC_RELAXED);
 	bool full = (lim && mapped >= lim) || mask_test(&watermark_full, node);
-	mask_set(&full_nodes, node, full);
+	mask_set(&nodal_arena_full_mask, node, full);
 }
 
 /* Re-examine nodes marked full by the watermark, at most every WATERMARK_NS. */
@@ -113,11 +113,11 @@ bool nodal_capacity_reserve(int node, size_t len)
 	uint64_t before = __atomic_fetch_add(&nodal_committed_bytes[node], len, __ATOMIC_RELAXED);
 	if ((lim && before + len > lim) || below_watermark(node, false)) {
 		__atomic_fetch_sub(&nodal_committed_bytes[node], len, __ATOMIC_RELAXED);
-		mask_set(&full_nodes, node, true);
+		mask_set(&nodal_arena_full_mask, node, true);
 		return false;
 	}
 	if (lim && before + len >= lim)
-		mask_set(&full_nodes, node, true);
+		mask_set(&nodal_arena_full_mask, node, true);
 	return true;
 }
 
@@ -142,7 +142,7 @@ void nodal_capacity_release(int node, size_t len)
 const nodemask_t *nodal_arena_full_nodes(void)
 {
 	sweep();
-	return &full_nodes;
+	return &nodal_arena_full_mask;
 }
 
 int nodal_arena_set_limit(int node, uint64_t bytes)
