@@ -100,7 +100,7 @@ NODAL_API void *nodal_calloc_onnode(size_t nmemb, size_t size, int node);
  *  be ignored). Equivalent to nodal_free(@ptr). */
 NODAL_API void nodal_free_onnode(void *ptr, size_t size);
 
-/** The node @ptr's memory was taken from.
+/** The node @ptr's memory was taken from (or moved to by NODAL_MIGRATE).
  *  @return a node id, or -1 with errno = EINVAL when @ptr is NULL or not nodal's (or
  *  was allocated while nodal was initialising: such memory has no node). */
 NODAL_API int nodal_node_of(const void *ptr);

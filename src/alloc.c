@@ -62,6 +62,7 @@
 #include "heap.h"
 #include "ialloc.h"
 #include "mempolicy.h"
+#include "migrate.h"
 #include "msg.h"
 #include "nodal.h"
 #include "nodelist.h"
@@ -349,6 +350,8 @@ static int read_allowed(nodemask_t *out)
 static void check_allowed(void)
 {
 	nodemask_t m;
+	if (cfg.migrate)
+		nodal_migrate_continue(); /* a move cut short by its time bound goes on */
 	if (read_allowed(&m))
 		return;
 	struct allowed_snap *cur = atomic_load_explicit(&allowed_cur, memory_order_acquire);
@@ -366,9 +369,12 @@ static void check_allowed(void)
 	}
 	snap->mask = m;
 	snap->gen = cur->gen + 1;
+	nodemask_t old_mask = cur->mask;
 	atomic_store_explicit(&allowed_cur, snap, memory_order_release);
 	pthread_mutex_unlock(&rebind_lock);
 	bump_gen();
+	if (cfg.migrate) /* NODAL_MIGRATE: move what is placed on nodes no longer allowed */
+		nodal_migrate_rebind(&old_mask, &m, &topo->memory);
 	nodal_epoch_retire(cur, free_snap_cb);
 }
 
@@ -1533,6 +1539,7 @@ void nodal_alloc_atfork_child(void)
 	if (atomic_load_explicit(&init_state, memory_order_acquire) == ST_READY)
 		nodal_arena_atfork_child();
 	nodal_epoch_atfork_child();
+	nodal_migrate_atfork_child();
 	pthread_mutex_init(&rebind_lock, NULL);
 	pthread_mutex_init(&reg_lock, NULL);
 	/* only the forking thread exists in the child */

@@ -9,3 +9,6 @@ EXTRA_DIST += src/libnodal.sym
 # The NODAL_STATS exit report (pid, program, text/JSON, %p in the JSON path).
 libnodal_core_la_SOURCES += src/report.c
 noinst_HEADERS += src/report.h
+# NODAL_MIGRATE: move placed pages when the allowed nodes change (bounded passes).
+libnodal_core_la_SOURCES += src/migrate.c
+noinst_HEADERS += src/migrate.h

@@ -38,6 +38,7 @@
 #include "arena_int.h"
 #include "chunkmap.h"
 #include "heap.h"
+#include "migrate.h"
 #include "ialloc.h"
 #include "msg.h"
 #include "os.h"
@@ -443,7 +444,9 @@ size_t nodal_arena_usize(const void *p)
 
 int nodal_arena_node_of(const void *p)
 {
-	return CHUNK_NODE(chunkmap_get(p));
+	int v = chunkmap_get(p);
+	/* arena memory moved by NODAL_MIGRATE reports where it went (migrate.c) */
+	return v > 0 ? nodal_migrate_where(CHUNK_NODE(v)) : CHUNK_NODE(v);
 }
 
 void nodal_arena_thread_exit(void)

@@ -282,7 +282,8 @@ const struct nodal_option nodal_options[NODAL_OPT_COUNT] = {
 		false, parse_page_policy_min },
 	[NODAL_OPT_MIGRATE] = { "NODAL_MIGRATE", "0 or 1", "0",
 		"0 or 1",
-		"on a rebind, also move pages already placed (mbind MPOL_MF_MOVE), bounded in time",
+		"when the allowed nodes change, move the pages already placed on nodes no longer allowed "
+		"(mbind MPOL_MF_MOVE), at most 10 ms per pass",
 		false, parse_migrate },
 	[NODAL_OPT_REBIND_INTERVAL_MS] = { "NODAL_REBIND_INTERVAL_MS", "milliseconds", "100",
 		"a number of milliseconds from 0 to 3600000",

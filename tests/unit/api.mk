@@ -22,3 +22,11 @@ tests_unit_test_heap_SOURCES = tests/unit/test_heap.c src/api.c src/api_compat.c
 tests_unit_test_heap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_heap_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_heap
+
+# NODAL_MIGRATE: pages placed on nodes that leave the allowed set move, bounded in time
+# (migrate.c); sim backend, plus the call path on this machine's linux backend.
+check_PROGRAMS += tests/unit/test_migrate
+tests_unit_test_migrate_SOURCES = tests/unit/test_migrate.c src/api.c src/api_compat.c $(UNIT_COMMON)
+tests_unit_test_migrate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_migrate_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_migrate
