@@ -749,6 +749,8 @@ static void *place(const struct nodal_mempolicy *pol, const struct allowed_snap 
 			continue;
 		}
 		void *p;
+		if (pol->mode == NODAL_MPOL_BIND)
+			nodal_arena_bind_node(node);
 		if (size >= page_min) {
 			nodemask_t one = NODE_MASK_NONE;
 			node_set(node, &one);

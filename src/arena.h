@@ -56,6 +56,10 @@ int nodal_arena_node_of(const void *p);
  * Read without locks; updated by the arena layer. */
 const nodemask_t *nodal_arena_full_nodes(void);
 int nodal_arena_set_limit(int node, uint64_t bytes);
+/* A BIND policy allocates on @node: from now on every new commit there must pass the room
+ * check of BIND page mappings (NODAL_BIND_RESERVE), so BIND objects past the node's real
+ * memory are ENOMEM rather than pages from another node. Cheap when already marked. */
+void nodal_arena_bind_node(int node);
 
 /* Large allocations with a kernel page policy over their own mapping (pages.c).
  * @mode/@nodes: the kernel policy to apply (NODAL_OS_MPOL_*); weights for weighted

@@ -10,6 +10,12 @@
  * A node is full when committing more would pass its limit, or when the kernel reports less
  * than min_free bytes free on it. Both are checked on slow paths only: when an arena
  * needs a new extent (extent.c hook) or a page mapping is made — never per allocation.
+ * Nodes a BIND policy allocates on (nodal_arena_bind_node(), called by alloc.c's walk) get
+ * one more check on every new commit: the room check of BIND page mappings
+ * (nodal_capacity_bind_room: free plus reclaimable memory, NODAL_BIND_RESERVE), read
+ * fresh each time (commits are extent-sized and rare); a refusal marks the node full
+ * until a sweep finds room again.
+ *
  * The watermark reads node_memory() (a sysfs read on linux), so it is rate-limited to
  * once per node per WATERMARK_NS; a node marked full by the watermark is re-examined at
  * most that often (from any slow path and from nodal_arena_full_nodes()), so it becomes
@@ -33,6 +39,8 @@ static uint64_t node_limit[NODAL_MAX_NUMNODES];
 static uint64_t last_check_ns[NODAL_MAX_NUMNODES];
 nodemask_t nodal_arena_full_mask; /* arena_int.h */
 static nodemask_t watermark_full; /* full because of the watermark (re-examined) */
+static nodemask_t bind_nodes;     /* nodes a BIND policy allocates on (nodal_arena_bind_node) */
+static nodemask_t room_full;      /* bind_nodes refused for want of room (re-examined) */
 static uint64_t last_sweep_ns;
 
 static uint64_t now_ns(void)
@@ -79,14 +87,16 @@ static void update_full(int node)
 {
 	uint64_t lim = __atomic_load_n(&node_limit[node], __ATOMIC_RELAXED);
 	uint64_t mapped = __atomic_load_n(&nodal_committed_bytes[node], __ATOMIC_RELAXED);
-	bool full = (lim && mapped >= lim) || mask_test(&watermark_full, node);
+	bool full = (lim && mapped >= lim) || mask_test(&watermark_full, node) || mask_test(&room_full, node);
 	mask_set(&nodal_arena_full_mask, node, full);
 }
 
-/* Re-examine nodes marked full by the watermark, at most every WATERMARK_NS. */
+/* Re-examine nodes marked full by the watermark or for want of room, at most every
+ * WATERMARK_NS. */
 static void sweep(void)
 {
-	if (!nodal_ag.cfg.min_free || nodes_empty(&watermark_full))
+	bool wm = nodal_ag.cfg.min_free && !nodes_empty(&watermark_full);
+	if (!wm && nodes_empty(&room_full))
 		return;
 	uint64_t now = now_ns(), last = __atomic_load_n(&last_sweep_ns, __ATOMIC_RELAXED);
 	if (now - last < WATERMARK_NS ||
@@ -94,10 +104,24 @@ static void sweep(void)
 		return;
 	int n;
 	nodemask_t m = watermark_full;
+	if (wm)
+		for_each_node_mask(n, &m) {
+			below_watermark(n, true);
+			update_full(n);
+		}
+	m = room_full;
 	for_each_node_mask(n, &m) {
-		below_watermark(n, true);
-		update_full(n);
+		if (nodal_capacity_bind_room(n, 0)) {
+			mask_set(&room_full, n, false);
+			update_full(n);
+		}
 	}
+}
+
+void nodal_arena_bind_node(int node)
+{
+	if (node >= 0 && node < NODAL_MAX_NUMNODES && !mask_test(&bind_nodes, node))
+		mask_set(&bind_nodes, node, true);
 }
 
 void nodal_capacity_init(void)
@@ -113,6 +137,14 @@ bool nodal_capacity_reserve(int node, size_t len)
 	uint64_t before = __atomic_fetch_add(&nodal_committed_bytes[node], len, __ATOMIC_RELAXED);
 	if ((lim && before + len > lim) || below_watermark(node, false)) {
 		__atomic_fetch_sub(&nodal_committed_bytes[node], len, __ATOMIC_RELAXED);
+		mask_set(&nodal_arena_full_mask, node, true);
+		return false;
+	}
+	/* a node BIND allocates on: new memory only while the node has it (arena extents are
+	 * bound PREFERRED: past this point their pages would silently come from elsewhere) */
+	if (mask_test(&bind_nodes, node) && !nodal_capacity_bind_room(node, len)) {
+		__atomic_fetch_sub(&nodal_committed_bytes[node], len, __ATOMIC_RELAXED);
+		mask_set(&room_full, node, true);
 		mask_set(&nodal_arena_full_mask, node, true);
 		return false;
 	}

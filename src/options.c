@@ -266,7 +266,7 @@ const struct nodal_option nodal_options[NODAL_OPT_COUNT] = {
 		false, parse_min_free },
 	[NODAL_OPT_BIND_RESERVE] = { "NODAL_BIND_RESERVE", "size", "16M",
 		"a size such as 0, 16M or 256M",
-		"memory a BIND page mapping leaves on its node (free plus reclaimable): a larger one is ENOMEM at once",
+		"memory BIND allocations leave on their node (free plus reclaimable): new memory past it is ENOMEM",
 		false, parse_bind_reserve },
 	[NODAL_OPT_WEIGHTS] = { "NODAL_WEIGHTS", "weights", "",
 		"NODES*WEIGHT items with weights 1-255 such as 0*3,1*1,2-3*2",

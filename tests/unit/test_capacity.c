@@ -212,6 +212,40 @@ Test(capacity, bind_past_the_node_populate_and_verify)
 	bind_past_the_node("0", 5 * MIB, 19);
 }
 
+/* Small BIND objects (arena extents, bound PREFERRED) past the node's real memory, no
+ * limit: ENOMEM once the node's free memory nears NODAL_BIND_RESERVE, every page on the
+ * node (none silently from another), and small objects still come from what the arena
+ * has. */
+Test(capacity, bind_small_objects_past_the_node)
+{
+	machine(NULL, NULL);
+	run_on(0);
+	cr_assert_eq(nodal_sim_set_capacity(1, 96 * MIB), 0);
+	nodal_policy_t *pol = parse("bind:1");
+	int got = 0;
+	void *p;
+	errno = 0;
+	while ((p = nodal_malloc_policy(pol, MIB)) != NULL) {
+		cr_assert_eq(nodal_node_of(p), 1);
+		cr_assert_eq(touched_node(p, MIB), 1, "chunk %d: pages not all on node 1 (-1: the OOM kill)", got);
+		cr_assert_lt(++got, 200, "BIND went past the node's memory");
+	}
+	cr_assert_eq(errno, ENOMEM);
+	cr_assert_geq(got, 40, "only %d MiB of a 96 MiB node", got);
+	for (int n = 0; n < 4; n++)
+		if (n != 1)
+			cr_assert_eq(nodal_sim_node_used(n), 0, "%llu bytes on node %d",
+				     (unsigned long long)nodal_sim_node_used(n), n);
+	cr_assert_leq(nodal_sim_node_used(1), 96 * MIB);
+	/* the node is full for everyone now: PREFERRED falls back in its order */
+	nodal_policy_t *pref = parse("preferred:1");
+	void *q = nodal_malloc_policy(pref, MIB);
+	cr_assert_not_null(q);
+	cr_assert_neq(nodal_node_of(q), 1);
+	nodal_policy_release(pref);
+	nodal_policy_release(pol);
+}
+
 /* --- the linux backend on this machine (one node) ----------------------------------- */
 
 Test(capacity_linux, node_reclaimable_reads_node0)

@@ -121,6 +121,11 @@ static unsigned long node_meminfo(int node, const char *field)
 	return strtoul(p + strlen(key), NULL, 10) * 1024;
 }
 
+unsigned long g_node_meminfo(int node, const char *field)
+{
+	return node_meminfo(node, field);
+}
+
 unsigned long g_node_mem_free(int node)
 {
 	return node_meminfo(node, "MemFree");

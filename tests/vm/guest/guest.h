@@ -76,6 +76,8 @@ struct gtopo {
 /* Read sysfs and the saved dmesg (for the fallback lists; NULL to skip). Exits on error. */
 void gtopo_read(struct gtopo *t, const char *dmesg_path);
 unsigned long g_node_mem_free(int node);
+/* A field of nodeN/meminfo ("MemFree", "AnonHugePages", ...) in bytes; 0 if absent. */
+unsigned long g_node_meminfo(int node, const char *field);
 /* Set the kernel's weighted-interleave weight of a node (6.9+ sysfs); 0 or -1. */
 int g_write_weight(int node, int w);
 /* The memory node with the smallest MemTotal (lowest id on ties): the one to fill. */
