@@ -52,3 +52,11 @@ bench_bench_alloc_CPPFLAGS = -DBENCH_LIBNODAL='"$(abs_top_builddir)/.libs/libnod
 	-DBENCH_LIBNODAL_PRELOAD='"$(abs_top_builddir)/.libs/libnodal-preload.so"'
 bench_bench_alloc_CFLAGS = $(AM_CFLAGS) -O2
 bench_bench_alloc_LDADD = -ldl -lpthread
+
+# A bare malloc+free pair loop for scripts/bench-instructions.sh (callgrind instruction
+# counts per pair, docs/benchmarks.md). Links no allocator, like bench_alloc.
+check_PROGRAMS += bench/bench_pairs
+bench_bench_pairs_SOURCES = bench/bench_pairs.c
+bench_bench_pairs_CPPFLAGS = -DBENCH_LIBNODAL='"$(abs_top_builddir)/.libs/libnodal.so"'
+bench_bench_pairs_CFLAGS = $(AM_CFLAGS) -O2
+bench_bench_pairs_LDADD = -ldl
