@@ -9,8 +9,12 @@ check_PROGRAMS += tests/vm/guest/place
 tests_vm_guest_place_SOURCES = tests/vm/guest/place.c tests/vm/guest/guest.c tests/vm/guest/guest.h
 tests_vm_guest_place_LDADD = -lpthread -ldl
 
+check_PROGRAMS += tests/vm/guest/migrate
+tests_vm_guest_migrate_SOURCES = tests/vm/guest/migrate.c tests/vm/guest/guest.c tests/vm/guest/guest.h
+tests_vm_guest_migrate_LDADD = -lpthread -ldl
+
 VM_PY = /usr/bin/python3
-VM_GUEST_BINS = tests/vm/guest/probe tests/vm/guest/place
+VM_GUEST_BINS = tests/vm/guest/probe tests/vm/guest/place tests/vm/guest/migrate
 VM_TESTS = tests/vm/harness.vm tests/vm/numa4-hmat.6.1.vm tests/vm/numa4-hmat.6.12.vm \
 	tests/vm/numa8-2socket.6.1.vm tests/vm/numa8-2socket.6.12.vm
 TEST_EXTENSIONS += .vm

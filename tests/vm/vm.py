@@ -99,7 +99,7 @@ def build_image(builddir, out_path, topo):
     env = dict(os.environ, LD_LIBRARY_PATH=libs)
     for t in sorted(glob.glob(os.path.join(HERE, "guest", "tests", "*.sh"))):
         img.file("/vm/tests/" + os.path.basename(t), t, 0o644)
-    for prog in ("probe", "place"):
+    for prog in ("probe", "place", "migrate"):
         p = real_binary(os.path.join(builddir, "tests", "vm", "guest", prog))
         if p:
             miss = img.elf_with_libs("/vm/" + prog, p, env, [libs])
