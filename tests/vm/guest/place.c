@@ -1078,6 +1078,12 @@ static void scenario_run(void)
 	char *prog[] = {"/vm/place", "enomem", "--name", name, "--only", only, NULL};
 	launch(f1, NULL, limit, prog, name, sizeof(name),
 	       "1 MiB mallocs end in NULL/ENOMEM, all on the node, the program lives");
+	/* no limit: the real node runs out (the kernel's own BIND would OOM-kill here) */
+	char what[200];
+	snprintf(what, sizeof(what),
+	         "no limit, 1 MiB mallocs past the real %lu MiB node end in NULL/ENOMEM, all on it, the program lives",
+	         topo.mem_total[small] / G_MIB);
+	launch(f1, NULL, NULL, prog, name, sizeof(name), what);
 }
 
 static void list_str(const int *v, int n, int skip, char *buf, size_t len)
@@ -1316,8 +1322,18 @@ static int cmd_enomem(int argc, char **argv)
 	void *after = malloc(64);
 	bool ok = got < 256 && err == ENOMEM && all_on && after;
 	g_ok(ok, "%s", name);
-	if (!ok)
-		g_diag("%d chunks, errno %d, all on node %d: %s", got, err, only, all_on ? "yes" : "no");
+	if (!ok) {
+		char seq[400];
+		size_t o = 0;
+		seq[0] = '\0';
+		for (int i = 0, j; i < got && o < sizeof(seq); i = j) { /* runs: "node x count" */
+			for (j = i; j < got && node[j] == node[i]; j++)
+				;
+			o += (size_t)snprintf(seq + o, sizeof(seq) - o, "%s%dx%d", i ? " " : "", node[i], j - i);
+		}
+		g_diag("%d chunks, errno %d, all on node %d: %s; chunk nodes (node x run) %s", got, err, only,
+		       all_on ? "yes" : "no", seq);
+	}
 	free(after);
 	return ok ? 0 : 1;
 }
