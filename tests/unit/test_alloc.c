@@ -27,30 +27,9 @@
 #include "nodal.h"
 #include "os.h"
 #include "os_sim.h"
+#include "sim_machine.h"
 #include "scope.h"
 
-/* Four nodes of one CPU each (CPU n on node n), 10 local / 20 remote. */
-#define FOUR "synthetic:pack:4 numa:1 core:1 pu:1"
-
-static void machine(const char *topo, const char *policy, const char *extra_name, const char *extra_value)
-{
-	setenv("NODAL_OS", "sim", 1);
-	setenv("NODAL_TOPOLOGY", topo, 1);
-	if (policy)
-		setenv("NODAL_POLICY", policy, 1);
-	if (extra_name)
-		setenv(extra_name, extra_value, 1);
-	int err = nodal_init();
-	cr_assert_eq(err, 0, "nodal_init: %s", nodal_strerror_detail());
-	cr_assert_str_eq(nodal_os()->name, "sim");
-}
-
-/* Run the calling thread on @cpu (and tell nodal, as the preload library would). */
-static void run_on(int cpu)
-{
-	cr_assert_eq(nodal_sim_set_cpu(cpu), 0);
-	nodal_alloc_affinity_changed();
-}
 
 /* The node the sim recorded for the last successful bind covering @p, or -1. */
 static int bound_node(const void *p)
@@ -87,9 +66,9 @@ static nodal_policy_t *parse(const char *s)
 
 Test(alloc, local_follows_the_cpu)
 {
-	machine(FOUR, NULL, NULL, NULL);
+	sim_machine(SIM_FOUR, NULL, NULL, NULL);
 	for (int cpu = 0; cpu < 4; cpu++) {
-		run_on(cpu);
+		sim_run_on(cpu);
 		for (size_t sz = 16; sz <= 64 << 10; sz *= 4) {
 			void *p = nodal_malloc(sz);
 			expect_on(p, cpu);
@@ -100,8 +79,8 @@ Test(alloc, local_follows_the_cpu)
 
 Test(alloc, every_mode_explicit)
 {
-	machine(FOUR, NULL, NULL, NULL);
-	run_on(1);
+	sim_machine(SIM_FOUR, NULL, NULL, NULL);
+	sim_run_on(1);
 	struct {
 		const char *policy;
 		int node; /* -1: interleave, checked separately */
@@ -133,7 +112,7 @@ Test(alloc, every_mode_explicit)
 
 Test(alloc, interleave_round_robin_per_policy)
 {
-	machine(FOUR, NULL, NULL, NULL);
+	sim_machine(SIM_FOUR, NULL, NULL, NULL);
 	nodal_policy_t *pol = parse("interleave:0,2,3");
 	int seen[4] = { 0 };
 	int prev = -1;
@@ -153,7 +132,7 @@ Test(alloc, interleave_round_robin_per_policy)
 
 Test(alloc, weighted_interleave_follows_weights)
 {
-	machine(FOUR, NULL, NULL, NULL);
+	sim_machine(SIM_FOUR, NULL, NULL, NULL);
 	nodal_policy_t *pol = parse("weighted-interleave:1*3,2*1");
 	int seen[4] = { 0 };
 	for (int i = 0; i < 40; i++)
@@ -165,7 +144,7 @@ Test(alloc, weighted_interleave_follows_weights)
 
 Test(alloc, process_policy_from_the_environment_by_size)
 {
-	machine(FOUR, "bind:3@>=1K;bind:2", NULL, NULL);
+	sim_machine(SIM_FOUR, "bind:3@>=1K;bind:2", NULL, NULL);
 	for (int i = 0; i < 1000; i++) {
 		void *a = nodal_malloc(64), *b = nodal_malloc(4096);
 		cr_assert_eq(nodal_node_of(a), 2);
@@ -179,7 +158,7 @@ Test(alloc, process_policy_from_the_environment_by_size)
 
 Test(alloc, process_interleave_through_the_fast_path)
 {
-	machine(FOUR, "interleave:all", NULL, NULL);
+	sim_machine(SIM_FOUR, "interleave:all", NULL, NULL);
 	int seen[4] = { 0 };
 	for (int i = 0; i < 4000; i++)
 		seen[nodal_node_of(nodal_malloc(32))]++;
@@ -191,8 +170,8 @@ Test(alloc, process_interleave_through_the_fast_path)
 
 Test(alloc, scope_precedence)
 {
-	machine(FOUR, "bind:0", NULL, NULL);
-	run_on(3);
+	sim_machine(SIM_FOUR, "bind:0", NULL, NULL);
+	sim_run_on(3);
 	nodal_policy_t *thr = parse("bind:1"), *exp = parse("bind:2"), *def = parse("default");
 	expect_on(nodal_malloc(64), 0); /* process */
 	cr_assert_eq(nodal_set_thread_policy(thr), 0);
@@ -222,7 +201,7 @@ Test(alloc, scope_precedence)
 
 Test(alloc, get_thread_policy_and_format)
 {
-	machine(FOUR, "interleave:0-1@>=1M;bind:2", NULL, NULL);
+	sim_machine(SIM_FOUR, "interleave:0-1@>=1M;bind:2", NULL, NULL);
 	nodal_policy_t *p = nodal_get_thread_policy(64);
 	cr_assert_not_null(p);
 	char buf[128];
@@ -260,7 +239,7 @@ static void *remote_thread(void *arg)
 
 Test(alloc, thread_policy_posted_by_another_thread)
 {
-	machine(FOUR, NULL, NULL, NULL);
+	sim_machine(SIM_FOUR, NULL, NULL, NULL);
 	struct remote r = { 0 };
 	pthread_t th;
 	pthread_create(&th, NULL, remote_thread, &r);
@@ -274,7 +253,7 @@ Test(alloc, thread_policy_posted_by_another_thread)
 	cr_assert_eq(r.node_before, 0);
 	cr_assert_eq(r.node_after, 3);
 	/* the poster's own policy did not change */
-	run_on(1);
+	sim_run_on(1);
 	expect_on(nodal_malloc(64), 1);
 	/* a thread that is gone */
 	pol = parse("bind:2");
@@ -288,7 +267,7 @@ Test(alloc, thread_policy_posted_by_another_thread)
 Test(alloc, fallback_on_limit_follows_the_candidate_order)
 {
 	/* (a limit must leave room for the arena's own metadata: a few MiB) */
-	machine(FOUR, "preferred:2", "NODAL_NODE_LIMIT", "2:16M");
+	sim_machine(SIM_FOUR, "preferred:2", "NODAL_NODE_LIMIT", "2:16M");
 	int len;
 	const uint16_t *list = nodal_fallback_list(nodal_alloc_topology(), 2, &len);
 	cr_assert_gt(len, 1);
@@ -312,7 +291,7 @@ Test(alloc, fallback_on_limit_follows_the_candidate_order)
 
 Test(alloc, exhausted_bind_is_enomem)
 {
-	machine(FOUR, "bind:1", "NODAL_NODE_LIMIT", "1:16M");
+	sim_machine(SIM_FOUR, "bind:1", "NODAL_NODE_LIMIT", "1:16M");
 	int ok = 0;
 	void *p;
 	errno = 0;
@@ -334,7 +313,7 @@ Test(alloc, exhausted_bind_is_enomem)
 
 Test(alloc, onnode)
 {
-	machine(FOUR, "bind:0", NULL, NULL);
+	sim_machine(SIM_FOUR, "bind:0", NULL, NULL);
 	for (int n = 0; n < 4; n++) {
 		void *p = nodal_malloc_onnode(1000, n);
 		expect_on(p, n);
@@ -358,7 +337,7 @@ Test(alloc, onnode)
 
 Test(alloc, onnode_memoryless_is_einval)
 {
-	machine("synthetic:pack:2 [numa(memory=0)] [numa(memory=1GB)] core:1 pu:1", NULL, NULL, NULL);
+	sim_machine("synthetic:pack:2 [numa(memory=0)] [numa(memory=1GB)] core:1 pu:1", NULL, NULL, NULL);
 	const struct nodal_topology *t = nodal_alloc_topology();
 	int memless = -1;
 	for (int n = 0; n < t->nr_node_ids; n++)
@@ -373,7 +352,7 @@ Test(alloc, onnode_memoryless_is_einval)
 
 Test(alloc, api_errno_cases)
 {
-	machine(FOUR, NULL, NULL, NULL);
+	sim_machine(SIM_FOUR, NULL, NULL, NULL);
 	errno = 0;
 	cr_assert_null(nodal_aligned_alloc(24, 64));
 	cr_assert_eq(errno, EINVAL);
@@ -434,8 +413,8 @@ Test(alloc, api_errno_cases)
 Test(alloc, rebind_on_allowed_change)
 {
 	/* kernel: mpol_rebind_nodemask, default mode: remap(2-3, 0-3 → 0-1) = 0-1 */
-	machine(FOUR, "bind:2-3", "NODAL_REBIND_INTERVAL_MS", "1");
-	run_on(3);
+	sim_machine(SIM_FOUR, "bind:2-3", "NODAL_REBIND_INTERVAL_MS", "1");
+	sim_run_on(3);
 	expect_on(nodal_malloc(64), 3);
 	nodal_policy_t *st = parse("bind=static:3"); /* made while node 3 is allowed */
 	expect_on(nodal_malloc_policy(st, 64), 3);
@@ -481,7 +460,7 @@ static void *churn(void *arg)
 
 Test(alloc, fork_child_allocates)
 {
-	machine(FOUR, "bind:2", NULL, NULL);
+	sim_machine(SIM_FOUR, "bind:2", NULL, NULL);
 	_Atomic int stop = 0;
 	pthread_t th;
 	pthread_create(&th, NULL, churn, &stop);
@@ -528,7 +507,7 @@ static void *check_churn(void *arg)
 
 Test(alloc, policy_swap_under_concurrent_allocation)
 {
-	machine(FOUR, "bind:1", NULL, NULL);
+	sim_machine(SIM_FOUR, "bind:1", NULL, NULL);
 	_Atomic int stop = 0;
 	struct swap_arg a = { .stop = &stop };
 	pthread_t th[2];

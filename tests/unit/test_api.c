@@ -26,20 +26,8 @@
 #include "nodal.h"
 #include "os.h"
 #include "os_sim.h"
+#include "sim_machine.h"
 
-#define FOUR "synthetic:pack:4 numa:1 core:1 pu:1"
-
-static void machine(const char *policy, const char *extra_name, const char *extra_value)
-{
-	setenv("NODAL_OS", "sim", 1);
-	setenv("NODAL_TOPOLOGY", FOUR, 1);
-	if (policy)
-		setenv("NODAL_POLICY", policy, 1);
-	if (extra_name)
-		setenv(extra_name, extra_value, 1);
-	cr_assert_eq(nodal_init(), 0, "nodal_init: %s", nodal_strerror_detail());
-	cr_assert_str_eq(nodal_os()->name, "sim");
-}
 
 static struct nodal_stats *stats(void)
 {
@@ -59,7 +47,7 @@ static void sleep_ms(int ms)
 
 Test(api, posix_memalign)
 {
-	machine("bind:2", NULL, NULL);
+	sim_machine(NULL, "bind:2", NULL, NULL);
 	void *p = (void *)1;
 	for (size_t a = sizeof(void *); a <= 1 << 16; a <<= 1) {
 		cr_assert_eq(nodal_posix_memalign(&p, a, 100), 0);
@@ -86,7 +74,7 @@ Test(api, posix_memalign)
 
 Test(api, posix_memalign_enomem)
 {
-	machine("bind:1", "NODAL_NODE_LIMIT", "1:16M");
+	sim_machine(NULL, "bind:1", "NODAL_NODE_LIMIT", "1:16M");
 	void *p = (void *)1;
 	int err = 0;
 	for (int i = 0; i < 64 && !err; i++)
@@ -96,7 +84,7 @@ Test(api, posix_memalign_enomem)
 
 Test(api, free_sized_returns_everything)
 {
-	machine("bind:3", NULL, NULL);
+	sim_machine(NULL, "bind:3", NULL, NULL);
 	struct nodal_stats *a = stats();
 	enum { N = 64 };
 	void *p[N];
@@ -118,7 +106,7 @@ Test(api, free_sized_returns_everything)
 
 Test(api, node_of_cpu_and_current_node)
 {
-	machine(NULL, NULL, NULL);
+	sim_machine(NULL, NULL, NULL, NULL);
 	for (int cpu = 0; cpu < 4; cpu++)
 		cr_assert_eq(nodal_node_of_cpu(cpu), cpu);
 	errno = 0;
@@ -138,7 +126,7 @@ Test(api, node_of_cpu_and_current_node)
 Test(api_stats, page_policy_mappings_are_counted)
 {
 	/* 8 MiB is above NODAL_PAGE_POLICY_MIN (4M): its own mapping, not jemalloc's */
-	machine("bind:1", NULL, NULL);
+	sim_machine(NULL, "bind:1", NULL, NULL);
 	struct nodal_stats *a = stats();
 	void *p = nodal_malloc(8 << 20);
 	cr_assert_not_null(p);
@@ -161,7 +149,7 @@ Test(api_stats, page_policy_mappings_are_counted)
 
 Test(api_stats, limit_fallback_and_preferred_miss)
 {
-	machine("preferred:2", "NODAL_NODE_LIMIT", "2:16M");
+	sim_machine(NULL, "preferred:2", "NODAL_NODE_LIMIT", "2:16M");
 	struct nodal_stats *a = stats();
 	int elsewhere = 0;
 	for (int i = 0; i < 128; i++) {
@@ -183,7 +171,7 @@ Test(api_stats, limit_fallback_and_preferred_miss)
 
 Test(api_stats, watermark_fallback_is_full)
 {
-	machine("preferred:2", "NODAL_MIN_FREE", "1M");
+	sim_machine(NULL, "preferred:2", "NODAL_MIN_FREE", "1M");
 	struct nodal_stats *a = stats();
 	cr_assert_eq(nodal_sim_set_node_full(2, true), 0);
 	sleep_ms(150); /* the watermark is read at most every 100 ms */
@@ -203,7 +191,7 @@ Test(api_stats, preferred_on_a_node_no_longer_allowed)
 {
 	/* kernel: mpol_rebind_preferred() keeps the node; it is no longer allowed, so the
 	 * allocation falls back and counts "not allowed" on it */
-	machine("preferred:3", "NODAL_REBIND_INTERVAL_MS", "1");
+	sim_machine(NULL, "preferred:3", "NODAL_REBIND_INTERVAL_MS", "1");
 	nodal_free(nodal_malloc(64)); /* the thread's clock starts: the change is seen 1 ms on */
 	struct nodal_stats *a = stats();
 	nodemask_t m = NODE_MASK_NONE;
@@ -226,7 +214,7 @@ Test(api_stats, preferred_on_a_node_no_longer_allowed)
 
 Test(api_stats, bind_failure)
 {
-	machine("bind:1", "NODAL_NODE_LIMIT", "1:16M");
+	sim_machine(NULL, "bind:1", "NODAL_NODE_LIMIT", "1:16M");
 	struct nodal_stats *a = stats();
 	int fails = 0;
 	for (int i = 0; i < 80; i++)
@@ -242,7 +230,7 @@ Test(api_stats, bind_failure)
 Test(api_stats, remote_free)
 {
 	/* this thread runs on CPU 0 (node 0); objects of node 1 freed here are remote */
-	machine(NULL, NULL, NULL);
+	sim_machine(NULL, NULL, NULL, NULL);
 	cr_assert_eq(nodal_sim_set_cpu(0), 0);
 	struct nodal_stats *a = stats();
 	enum { N = 50 };

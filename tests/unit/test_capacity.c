@@ -27,30 +27,10 @@
 #include "nodal.h"
 #include "os.h"
 #include "os_sim.h"
+#include "sim_machine.h"
 #include "scope.h"
 
-/* Four nodes of one CPU each (CPU n on node n), 10 local / 20 remote. */
-#define FOUR "synthetic:pack:4 numa:1 core:1 pu:1"
 #define MIB ((size_t)1 << 20)
-
-static void machine(const char *policy, const char *limit)
-{
-	setenv("NODAL_OS", "sim", 1);
-	setenv("NODAL_TOPOLOGY", FOUR, 1);
-	if (policy)
-		setenv("NODAL_POLICY", policy, 1);
-	if (limit)
-		setenv("NODAL_NODE_LIMIT", limit, 1);
-	int err = nodal_init();
-	cr_assert_eq(err, 0, "nodal_init: %s", nodal_strerror_detail());
-	cr_assert_str_eq(nodal_os()->name, "sim");
-}
-
-static void run_on(int cpu)
-{
-	cr_assert_eq(nodal_sim_set_cpu(cpu), 0);
-	nodal_alloc_affinity_changed();
-}
 
 static nodal_policy_t *parse(const char *s)
 {
@@ -82,8 +62,8 @@ static int __attribute__((unused)) touched_node(void *p, size_t len)
  * never freed; PREFERRED_MANY must go on with the next node of its set. */
 Test(capacity, preferred_many_fills_in_candidate_order)
 {
-	machine(NULL, "2:16M");
-	run_on(0);
+	sim_machine(NULL, NULL, "NODAL_NODE_LIMIT", "2:16M");
+	sim_run_on(0);
 	int len;
 	const uint16_t *list = nodal_fallback_list(nodal_alloc_topology(), 2, &len);
 	nodal_policy_t *pref = parse("preferred:2");
@@ -119,8 +99,8 @@ Test(capacity, preferred_many_fills_in_candidate_order)
 /* The same from a fresh start: node 2 fills first, then 3. */
 Test(capacity, preferred_many_fills_first_node_then_next)
 {
-	machine(NULL, "2:16M");
-	run_on(0);
+	sim_machine(NULL, NULL, "NODAL_NODE_LIMIT", "2:16M");
+	sim_run_on(0);
 	nodal_policy_t *pm = parse("preferred-many:2,3");
 	char got[256] = "";
 	size_t o = 0;
@@ -146,8 +126,8 @@ Test(capacity, preferred_many_fills_first_node_then_next)
  * to report, as a real one would). */
 Test(capacity, process_bind_under_limit_enomem_then_small_ok)
 {
-	machine("bind:1", "1:16M");
-	run_on(0);
+	sim_machine(NULL, "bind:1", "NODAL_NODE_LIMIT", "1:16M");
+	sim_run_on(0);
 	int got = 0;
 	void *p;
 	errno = 0;
@@ -173,8 +153,8 @@ static void bind_past_the_node(const char *reserve, size_t chunk, int min_chunks
 {
 	if (reserve)
 		setenv("NODAL_BIND_RESERVE", reserve, 1);
-	machine(NULL, NULL);
-	run_on(0);
+	sim_machine(NULL, NULL, NULL, NULL);
+	sim_run_on(0);
 	cr_assert_eq(nodal_sim_set_capacity(1, 96 * MIB), 0);
 	nodal_policy_t *pol = parse("bind:1");
 	int got = 0;
@@ -218,8 +198,8 @@ Test(capacity, bind_past_the_node_populate_and_verify)
  * has. */
 Test(capacity, bind_small_objects_past_the_node)
 {
-	machine(NULL, NULL);
-	run_on(0);
+	sim_machine(NULL, NULL, NULL, NULL);
+	sim_run_on(0);
 	cr_assert_eq(nodal_sim_set_capacity(1, 96 * MIB), 0);
 	nodal_policy_t *pol = parse("bind:1");
 	int got = 0;

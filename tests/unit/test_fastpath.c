@@ -19,22 +19,9 @@
 #include "nodemask.h"
 #include "os.h"
 #include "os_sim.h"
+#include "sim_machine.h"
 #include "scope.h"
 
-/* Four nodes of one CPU each (CPU n on node n), 10 local / 20 remote. */
-#define FOUR "synthetic:pack:4 numa:1 core:1 pu:1"
-
-static void machine(const char *policy, const char *extra_name, const char *extra_value)
-{
-	setenv("NODAL_OS", "sim", 1);
-	setenv("NODAL_TOPOLOGY", FOUR, 1);
-	if (policy)
-		setenv("NODAL_POLICY", policy, 1);
-	if (extra_name)
-		setenv(extra_name, extra_value, 1);
-	cr_assert_eq(nodal_init(), 0, "nodal_init: %s", nodal_strerror_detail());
-	cr_assert_str_eq(nodal_os()->name, "sim");
-}
 
 static void thread_policy(const char *s)
 {
@@ -60,7 +47,7 @@ static struct nodal_node_stats node_stats(int node)
  * every allocation after the first is served by the ring. */
 Test(fastpath, interleave_exact_order)
 {
-	machine(NULL, NULL, NULL);
+	sim_machine(NULL, NULL, NULL, NULL);
 	thread_policy("interleave:0,2,3");
 	static const int order[] = { 0, 2, 3 };
 	for (int i = 0; i < 3000; i++) {
@@ -74,7 +61,7 @@ Test(fastpath, interleave_exact_order)
 /* kernel weighted_interleave_nodes(): weight[n] allocations on n before the cursor moves. */
 Test(fastpath, weighted_interleave_exact_order)
 {
-	machine(NULL, NULL, NULL);
+	sim_machine(NULL, NULL, NULL, NULL);
 	thread_policy("weighted-interleave:1*3,2*1");
 	static const int order[] = { 1, 1, 1, 2 };
 	for (int i = 0; i < 4000; i++) {
@@ -90,7 +77,7 @@ Test(fastpath, weighted_interleave_exact_order)
  * policy's allocations in between. */
 Test(fastpath, interleave_cursor_survives_other_allocations)
 {
-	machine(NULL, NULL, NULL);
+	sim_machine(NULL, NULL, NULL, NULL);
 	thread_policy("interleave:1-3");
 	nodal_policy_t *other = nodal_policy_parse("interleave:0,1");
 	cr_assert_not_null(other);
@@ -113,7 +100,7 @@ Test(fastpath, interleave_cursor_survives_other_allocations)
 Test(fastpath, interleave_skips_a_full_node)
 {
 	/* (a limit must leave room for the arena's own metadata: a few MiB) */
-	machine(NULL, "NODAL_NODE_LIMIT", "1:16M");
+	sim_machine(NULL, NULL, "NODAL_NODE_LIMIT", "1:16M");
 	thread_policy("interleave:0-1");
 	int len;
 	const uint16_t *list = nodal_fallback_list(nodal_alloc_topology(), 1, &len);
@@ -146,7 +133,7 @@ Test(fastpath, interleave_skips_a_full_node)
  * it is still the thread's home node (whose objects jemalloc's cache holds). */
 Test(fastpath, onnode_cache_follows_the_allowed_nodes)
 {
-	machine(NULL, NULL, NULL);
+	sim_machine(NULL, NULL, NULL, NULL);
 	nodal_free(nodal_malloc(64)); /* registers the thread (it then sees affinity changes) */
 	for (int i = 0; i < 1000; i++) { /* node 3 becomes the thread's home */
 		void *p = nodal_malloc_onnode(100, 3);
@@ -172,7 +159,7 @@ Test(fastpath, onnode_cache_follows_the_allowed_nodes)
 /* Statistics through the fast paths: per-thread counters, exact. */
 Test(fastpath, counters_are_exact)
 {
-	machine("bind:2", NULL, NULL);
+	sim_machine(NULL, "bind:2", NULL, NULL);
 	nodal_free(nodal_malloc(64)); /* the first allocation sets the thread up */
 	struct nodal_node_stats a = node_stats(2), b = node_stats(3);
 	for (int i = 0; i < 5000; i++)
@@ -190,7 +177,7 @@ Test(fastpath, counters_are_exact)
  * the sizes alternate, and a thread policy set later takes effect at the next call. */
 Test(fastpath, size_rules_and_policy_change)
 {
-	machine(NULL, NULL, NULL);
+	sim_machine(NULL, NULL, NULL, NULL);
 	thread_policy("bind:3@>=1K;bind:1");
 	for (int i = 0; i < 1000; i++) {
 		void *a = nodal_malloc(100), *b = nodal_malloc(2000);

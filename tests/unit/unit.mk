@@ -5,6 +5,7 @@
 UNIT_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS) $(CRITERION_CFLAGS) -DNODAL_SHARED_DIR='"$(abs_top_srcdir)/tests/shared"'
 UNIT_LDADD = libnodal_core.la $(DEP_LIBS) $(CRITERION_LIBS)
 UNIT_COMMON = tests/unit/tsv.c tests/unit/tsv.h
+EXTRA_DIST += tests/unit/sim_machine.h
 
 check_PROGRAMS += tests/unit/test_nodemask
 tests_unit_test_nodemask_SOURCES = tests/unit/test_nodemask.c $(UNIT_COMMON)
