@@ -5,7 +5,8 @@
  * committed share in the per-node statistics, the pages the simulated kernel had
  * placed, every mapping made for the heap — and counts the discarded objects freed;
  * heap memory never leaks into thread caches (it would outlive the heap); realloc keeps
- * a heap's object in its heap; jemalloc's arena indices are recycled over many heaps.
+ * a heap's object in its heap; jemalloc's arena indices are recycled over many heaps;
+ * fork while another thread creates and destroys heaps leaves the child's heaps usable.
  */
 #include <config.h>
 
@@ -13,9 +14,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "nodal.h"
@@ -240,4 +244,43 @@ Test(heap, other_threads_free_and_limits_count)
 	cr_assert_eq(nodal_node_of(p), 0);
 	free(a);
 	free(b);
+}
+
+static _Atomic int churn_stop;
+
+static void *heap_churn(void *arg)
+{
+	(void)arg;
+	while (!churn_stop) {
+		nodal_heap_t *h = heap("interleave:all");
+		for (int k = 0; k < 8; k++)
+			nodal_heap_malloc(h, 64 << (k % 4));
+		nodal_heap_destroy(h);
+	}
+	return NULL;
+}
+
+Test(heap, fork_while_another_thread_creates_and_destroys_heaps, .timeout = 60.)
+{
+	/* the heap lock is held across fork (heap.c's pthread_atfork handlers): every child
+	 * can use heaps at once. Without them a child deadlocks (measured: the timeout fails
+	 * the test) */
+	machine(NULL, NULL);
+	pthread_t th;
+	pthread_create(&th, NULL, heap_churn, NULL);
+	for (int i = 0; i < 20; i++) {
+		pid_t pid = fork();
+		cr_assert_neq(pid, -1);
+		if (pid == 0) {
+			nodal_heap_t *h = heap("bind:1");
+			void *p = nodal_heap_malloc(h, 1000);
+			int ok = p && nodal_node_of(p) == 1 && nodal_heap_of(p) == h && nodal_heap_destroy(h) == 0;
+			_exit(ok ? 0 : 1);
+		}
+		int st;
+		cr_assert_eq(waitpid(pid, &st, 0), pid);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: status 0x%x", i, st);
+	}
+	churn_stop = 1;
+	pthread_join(th, NULL);
 }
