@@ -3,8 +3,7 @@
 # the same cases; the host compares both with the recorded vectors. Only in groups whose
 # topology asks for it (the harness then packs /vm/rebind-cases.tsv).
 if [ -f /vm/rebind-cases.tsv ]; then
-	mkdir -p /sys/fs/cgroup
-	mount -t cgroup2 none /sys/fs/cgroup && echo +cpuset >/sys/fs/cgroup/cgroup.subtree_control
+	# (cgroup2 is mounted with +cpuset by /init)
 	/vm/probe rebind /vm/rebind-cases.tsv
 	# nodal's side does not depend on the kernel: it runs in the 6.12 group only (each
 	# nodal start discovers the topology, slow under TCG).
