@@ -4,6 +4,7 @@
 #   2. unit + preload tiers:      make check            (build/)
 #   3. vm tier (qemu guests):      make check-vm         (build/, docs/vm-tier.md)
 #   4. unit tier under ASan+UBSan: make check-unit      (build-asan/)
+#   5. release tarball:             make distcheck       (build/; counts as one test)
 # Ends with one line "N passed, N failed" counting every test that ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +36,19 @@ if [ ! -f build-asan/Makefile ]; then
 fi
 run_tier asan build-asan check-unit
 
+# The release tarball builds and passes `make check` on its own (every source listed).
+echo "== dist: make distcheck in build"
+dist_passed=0 dist_failed=0
+if make -C build -j"$(nproc)" distcheck >build/dist.out 2>&1; then
+	dist_passed=1
+	echo "distcheck: ok"
+else
+	dist_failed=1
+	tail -n 40 build/dist.out
+fi
+
 # Sum the automake counts of every tier: PASS+XFAIL pass, FAIL+XPASS+ERROR fail.
-passed=0 failed=0 skipped=0
+passed=$dist_passed failed=$dist_failed skipped=0
 for l in "${logs[@]}"; do
 	[ -f "$l" ] || { failed=$((failed + 1)); continue; }
 	p=$(awk '/^# PASS:/{print $3}' "$l" | head -1)
