@@ -238,15 +238,23 @@ int nodal_os_read_text(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int linux_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)
+/* The text of /sys/devices/system/node/node@node/meminfo; EINVAL for a node that is not there. */
+static int node_meminfo(int node, char *buf, size_t len)
 {
 	if (node < 0 || node >= NODAL_MAX_NUMNODES)
 		return EINVAL;
-	char path[64], buf[4096];
+	char path[64];
 	nodal_fmt(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	int rerr = nodal_os_read_text(path, buf, sizeof(buf));
+	int err = nodal_os_read_text(path, buf, len);
+	return err == ENOENT ? EINVAL : err;
+}
+
+static int linux_node_memory(int node, uint64_t *free_bytes, uint64_t *total_bytes)
+{
+	char buf[4096];
+	int rerr = node_meminfo(node, buf, sizeof(buf));
 	if (rerr)
-		return rerr == ENOENT ? EINVAL : rerr;
+		return rerr;
 	uint64_t fr = 0, tot = 0;
 	int err = meminfo_field(buf, "MemTotal:", &tot);
 	if (!err)
@@ -262,13 +270,10 @@ static int linux_node_memory(int node, uint64_t *free_bytes, uint64_t *total_byt
 
 static int linux_node_reclaimable(int node, uint64_t *bytes)
 {
-	if (node < 0 || node >= NODAL_MAX_NUMNODES)
-		return EINVAL;
-	char path[64], buf[4096];
-	nodal_fmt(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	int rerr = nodal_os_read_text(path, buf, sizeof(buf));
+	char buf[4096];
+	int rerr = node_meminfo(node, buf, sizeof(buf));
 	if (rerr)
-		return rerr == ENOENT ? EINVAL : rerr;
+		return rerr;
 	uint64_t active = 0, inactive = 0, slab = 0;
 	int err = meminfo_field(buf, "Active(file):", &active);
 	if (!err)
@@ -300,20 +305,20 @@ static int linux_membarrier(void)
 }
 
 const struct nodal_os_ops nodal_os_linux = {
-	.name = "linux",
-	.map = linux_map,
-	.unmap = linux_unmap,
-	.madvise = linux_madvise,
-	.mbind = linux_mbind,
-	.set_home_node = linux_set_home_node,
-	.get_mempolicy = linux_get_mempolicy,
-	.query_pages = linux_query_pages,
-	.getcpu = linux_getcpu,
-	.getaffinity = linux_getaffinity,
-	.node_memory = linux_node_memory,
-	.node_reclaimable = linux_node_reclaimable,
-	.features = linux_features_get,
-	.membarrier_register = linux_membarrier_register,
-	.membarrier = linux_membarrier,
-	.stats = &linux_stats,
+    .name = "linux",
+    .map = linux_map,
+    .unmap = linux_unmap,
+    .madvise = linux_madvise,
+    .mbind = linux_mbind,
+    .set_home_node = linux_set_home_node,
+    .get_mempolicy = linux_get_mempolicy,
+    .query_pages = linux_query_pages,
+    .getcpu = linux_getcpu,
+    .getaffinity = linux_getaffinity,
+    .node_memory = linux_node_memory,
+    .node_reclaimable = linux_node_reclaimable,
+    .features = linux_features_get,
+    .membarrier_register = linux_membarrier_register,
+    .membarrier = linux_membarrier,
+    .stats = &linux_stats,
 };

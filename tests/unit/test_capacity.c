@@ -144,15 +144,12 @@ Test(capacity, process_bind_under_limit_enomem_then_small_ok)
 	}
 }
 
-/* BIND past a node's real capacity, no NODAL_NODE_LIMIT (place.c "bind-real"): large
- * allocations (own mappings) end in NULL/ENOMEM, every page handed out is on the node and
- * present — touching never needs a page the node cannot give (the real kernel's OOM
- * kill) — and nothing is left on other nodes. @reserve: NODAL_BIND_RESERVE, or NULL for
- * the default; 0 leaves the whole check to populate-and-verify. */
-static void bind_past_the_node(const char *reserve, size_t chunk, int min_chunks)
+/* On a fresh sim machine (CPU 0) with node 1 at 96 MiB: allocate @chunk-sized bind:1
+ * objects until NULL; each must be all on node 1 (no spill, no kill), the end ENOMEM after
+ * at least @min_chunks and fewer than @max_chunks, nothing left on other nodes. Returns the
+ * policy (release it). */
+static nodal_policy_t *fill_node1(size_t chunk, int min_chunks, int max_chunks)
 {
-	if (reserve)
-		setenv("NODAL_BIND_RESERVE", reserve, 1);
 	sim_machine(NULL, NULL, NULL, NULL);
 	sim_run_on(0);
 	cr_assert_eq(nodal_sim_set_capacity(1, 96 * MIB), 0);
@@ -163,15 +160,28 @@ static void bind_past_the_node(const char *reserve, size_t chunk, int min_chunks
 	while ((p = nodal_malloc_policy(pol, chunk)) != NULL) {
 		cr_assert_eq(nodal_node_of(p), 1);
 		cr_assert_eq(touched_node(p, chunk), 1, "chunk %d: pages not all on node 1 (-1: the OOM kill)", got);
-		cr_assert_lt(++got, 64, "BIND went past the node's memory");
+		cr_assert_lt(++got, max_chunks, "BIND went past the node's memory");
 	}
 	cr_assert_eq(errno, ENOMEM);
-	cr_assert_geq(got, min_chunks, "only %d chunks of %zu MiB fit on a 96 MiB node", got, chunk / MIB);
+	cr_assert_geq(got, min_chunks, "only %d chunks of %zu KiB fit on a 96 MiB node", got, chunk >> 10);
 	for (int n = 0; n < 4; n++)
 		if (n != 1)
 			cr_assert_eq(nodal_sim_node_used(n), 0, "%llu bytes left on node %d",
-				     (unsigned long long)nodal_sim_node_used(n), n);
+			             (unsigned long long)nodal_sim_node_used(n), n);
 	cr_assert_leq(nodal_sim_node_used(1), 96 * MIB);
+	return pol;
+}
+
+/* BIND past a node's real capacity, no NODAL_NODE_LIMIT (place.c "bind-real"): large
+ * allocations (own mappings) end in NULL/ENOMEM, every page handed out is on the node and
+ * present — touching never needs a page the node cannot give (the real kernel's OOM
+ * kill) — and nothing is left on other nodes. @reserve: NODAL_BIND_RESERVE, or NULL for
+ * the default; 0 leaves the whole check to populate-and-verify. */
+static void bind_past_the_node(const char *reserve, size_t chunk, int min_chunks)
+{
+	if (reserve)
+		setenv("NODAL_BIND_RESERVE", reserve, 1);
+	nodal_policy_t *pol = fill_node1(chunk, min_chunks, 64);
 	/* other policies still find memory: the process goes on */
 	void *q = nodal_malloc(4 * MIB);
 	cr_assert_not_null(q);
@@ -198,25 +208,7 @@ Test(capacity, bind_past_the_node_populate_and_verify)
  * has. */
 Test(capacity, bind_small_objects_past_the_node)
 {
-	sim_machine(NULL, NULL, NULL, NULL);
-	sim_run_on(0);
-	cr_assert_eq(nodal_sim_set_capacity(1, 96 * MIB), 0);
-	nodal_policy_t *pol = parse("bind:1");
-	int got = 0;
-	void *p;
-	errno = 0;
-	while ((p = nodal_malloc_policy(pol, MIB)) != NULL) {
-		cr_assert_eq(nodal_node_of(p), 1);
-		cr_assert_eq(touched_node(p, MIB), 1, "chunk %d: pages not all on node 1 (-1: the OOM kill)", got);
-		cr_assert_lt(++got, 200, "BIND went past the node's memory");
-	}
-	cr_assert_eq(errno, ENOMEM);
-	cr_assert_geq(got, 40, "only %d MiB of a 96 MiB node", got);
-	for (int n = 0; n < 4; n++)
-		if (n != 1)
-			cr_assert_eq(nodal_sim_node_used(n), 0, "%llu bytes on node %d",
-				     (unsigned long long)nodal_sim_node_used(n), n);
-	cr_assert_leq(nodal_sim_node_used(1), 96 * MIB);
+	nodal_policy_t *pol = fill_node1(MIB, 40, 200);
 	/* the node is full for everyone now: PREFERRED falls back in its order */
 	nodal_policy_t *pref = parse("preferred:1");
 	void *q = nodal_malloc_policy(pref, MIB);
@@ -263,7 +255,7 @@ Test(capacity_linux, bind_mapping_checked_and_populated)
 		int st = -1;
 		cr_assert_eq(nodal_os()->query_pages(1, &pg, &st), 0);
 		cr_assert_eq(st, 0, "page %zu: status %d (not present before any touch = not populated)", off / 4096,
-			     st);
+		             st);
 	}
 	nodal_free(p);
 	nodal_policy_release(pol);

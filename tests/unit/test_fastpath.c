@@ -22,7 +22,6 @@
 #include "sim_machine.h"
 #include "scope.h"
 
-
 static void thread_policy(const char *s)
 {
 	nodal_policy_t *p = nodal_policy_parse(s);
@@ -42,34 +41,35 @@ static struct nodal_node_stats node_stats(int node)
 	return st.total;
 }
 
+/* Under thread policy @policy, @count nodal_malloc(@size) + free pairs land on the nodes of
+ * @order (@period long) in turn. */
+static void expect_order(const char *policy, size_t size, const int *order, int period, int count)
+{
+	thread_policy(policy);
+	for (int i = 0; i < count; i++) {
+		void *p = nodal_malloc(size);
+		cr_assert_eq(nodal_node_of(p), order[i % period], "%s: allocation %d on node %d, expected %d", policy,
+		             i, nodal_node_of(p), order[i % period]);
+		nodal_free(p);
+	}
+}
+
 /* kernel interleave_nodes(): a fresh cursor starts on the first node, then each
  * allocation takes the next node of the set, wrapping — through nodal_malloc, where
  * every allocation after the first is served by the ring. */
 Test(fastpath, interleave_exact_order)
 {
 	sim_machine(NULL, NULL, NULL, NULL);
-	thread_policy("interleave:0,2,3");
-	static const int order[] = { 0, 2, 3 };
-	for (int i = 0; i < 3000; i++) {
-		void *p = nodal_malloc(64);
-		cr_assert_eq(nodal_node_of(p), order[i % 3], "allocation %d on node %d, expected %d", i,
-			     nodal_node_of(p), order[i % 3]);
-		nodal_free(p);
-	}
+	static const int order[] = {0, 2, 3};
+	expect_order("interleave:0,2,3", 64, order, 3, 3000);
 }
 
 /* kernel weighted_interleave_nodes(): weight[n] allocations on n before the cursor moves. */
 Test(fastpath, weighted_interleave_exact_order)
 {
 	sim_machine(NULL, NULL, NULL, NULL);
-	thread_policy("weighted-interleave:1*3,2*1");
-	static const int order[] = { 1, 1, 1, 2 };
-	for (int i = 0; i < 4000; i++) {
-		void *p = nodal_malloc(48);
-		cr_assert_eq(nodal_node_of(p), order[i % 4], "allocation %d on node %d, expected %d", i,
-			     nodal_node_of(p), order[i % 4]);
-		nodal_free(p);
-	}
+	static const int order[] = {1, 1, 1, 2};
+	expect_order("weighted-interleave:1*3,2*1", 48, order, 4, 4000);
 }
 
 /* The explicit-policy path (place()) and the ring share the thread's cursor for the
@@ -134,7 +134,7 @@ Test(fastpath, interleave_skips_a_full_node)
 Test(fastpath, onnode_cache_follows_the_allowed_nodes)
 {
 	sim_machine(NULL, NULL, NULL, NULL);
-	nodal_free(nodal_malloc(64)); /* registers the thread (it then sees affinity changes) */
+	nodal_free(nodal_malloc(64));    /* registers the thread (it then sees affinity changes) */
 	for (int i = 0; i < 1000; i++) { /* node 3 becomes the thread's home */
 		void *p = nodal_malloc_onnode(100, 3);
 		cr_assert_eq(nodal_node_of(p), 3);

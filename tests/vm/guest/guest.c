@@ -238,6 +238,29 @@ int g_list_index(const int *list, int len, int n)
 	return -1;
 }
 
+int g_page_node(const void *p)
+{
+	int st = -1;
+	void *page = (void *)((unsigned long)p & ~(G_PAGE - 1));
+	for (int retry = 0; retry < 20; retry++) {
+		if (syscall(SYS_move_pages, 0, 1UL, &page, NULL, &st, 0) < 0)
+			return -1;
+		if (st >= 0)
+			break;
+		usleep(10000); /* under migration: ask again */
+	}
+	return st;
+}
+
+int g_write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int r = fputs(s, f) < 0;
+	return fclose(f) || r ? -1 : 0;
+}
+
 int g_page_nodes(void *addr, size_t len, int *status)
 {
 	size_t pages = len / G_PAGE;

@@ -92,6 +92,11 @@ int g_list_index(const int *list, int len, int n);
 /* Where the pages of [addr, addr+len) are: status[i] is the node of page i (or -errno;
  * pages that read as missing are asked again for up to 0.2 s: migration in progress). */
 int g_page_nodes(void *addr, size_t len, int *status);
+/* The node of the page holding @p (or -1), asked again for up to 0.2 s while it reads as
+ * missing (migration). Calls no malloc: safe between objects placed by the preload library. */
+int g_page_node(const void *p);
+/* Write @s to the file @path (sysfs, cgroupfs); 0 or -1 with errno. */
+int g_write_file(const char *path, const char *s);
 /* Histogram of the pages of [addr, addr+len) per node; returns the number of pages whose
  * node could not be read (not present, error). */
 long g_histogram(void *addr, size_t len, long *count /* [G_MAXNODES] */);

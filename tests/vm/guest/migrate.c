@@ -52,15 +52,6 @@ static struct {
 	int (*node_of)(const void *);
 } api;
 
-static int write_str(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
-	int r = fputs(s, f) < 0;
-	return fclose(f) || r ? -1 : 0;
-}
-
 static void list_str(int upto, char *buf, size_t len)
 {
 	size_t o = 0;
@@ -76,23 +67,9 @@ static int remap(int n)
 	return i < keep ? n : mem[i % keep];
 }
 
-static int page_node(void *p)
-{
-	int st = -1;
-	void *page = (void *)((unsigned long)p & ~(G_PAGE - 1));
-	for (int retry = 0; retry < 20; retry++) {
-		if (syscall(SYS_move_pages, 0, 1UL, &page, NULL, &st, 0) < 0)
-			return -1;
-		if (st >= 0)
-			break;
-		usleep(10000); /* under migration: ask again */
-	}
-	return st;
-}
-
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 	nanosleep(&ts, NULL);
 }
 
@@ -106,11 +83,11 @@ static int misplaced(void *obj[][PER_NODE], int (*expect)(int), char *first_bad,
 	first_bad[0] = '\0';
 	for (int i = 0; i < nmem; i++)
 		for (int j = 0; j < PER_NODE; j++) {
-			int n = page_node(obj[i][j]);
+			int n = g_page_node(obj[i][j]);
 			if (n != expect(mem[i])) {
 				if (!bad++)
-					snprintf(first_bad, len, "an object of node %d is on %d, expected %d", mem[i], n,
-						 expect(mem[i]));
+					snprintf(first_bad, len, "an object of node %d is on %d, expected %d", mem[i],
+					         n, expect(mem[i]));
 			}
 		}
 	return bad;
@@ -147,8 +124,8 @@ static int policy_wrong(void *obj[][PER_NODE], int migrate, char *why, size_t le
 			if (g_get_mempolicy(&mode, &m, obj[i][j], G_MPOL_F_ADDR) || mode != G_MPOL_PREFERRED ||
 			    !gmask_isset(&m, want)) {
 				if (!wrong++)
-					snprintf(why, len, "an object of node %d: mode %d, node %d %s", mem[i], mode, want,
-						 gmask_isset(&m, want) ? "set" : "not set");
+					snprintf(why, len, "an object of node %d: mode %d, node %d %s", mem[i], mode,
+					         want, gmask_isset(&m, want) ? "set" : "not set");
 			}
 		}
 	}
@@ -165,7 +142,7 @@ static void run_case(int migrate)
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
 	list_str(nmem, all, sizeof(all));
 	list_str(keep, some, sizeof(some));
-	if (write_str(CS_DIR "/cpuset.mems", all) || write_str(CS_DIR "/cgroup.procs", pid)) {
+	if (g_write_file(CS_DIR "/cpuset.mems", all) || g_write_file(CS_DIR "/cgroup.procs", pid)) {
 		g_ok(false, "migrate: join the cgroup v1 cpuset with mems %s (%s)", all, strerror(errno));
 		return;
 	}
@@ -193,15 +170,16 @@ static void run_case(int migrate)
 			g_touch(obj[i][j], OBJ_SIZE);
 		}
 	int bad = misplaced(obj, same, why, sizeof(why));
-	g_ok(!bad, "migrate (NODAL_MIGRATE=%d): %d objects of 256 KiB on each memory node %s (%s)", migrate,
-	     PER_NODE, all, bad ? why : "move_pages agrees");
-	if (write_str(CS_DIR "/cpuset.mems", some)) {
+	g_ok(!bad, "migrate (NODAL_MIGRATE=%d): %d objects of 256 KiB on each memory node %s (%s)", migrate, PER_NODE,
+	     all, bad ? why : "move_pages agrees");
+	if (g_write_file(CS_DIR "/cpuset.mems", some)) {
 		g_ok(false, "migrate: cpuset.mems %s (%s)", some, strerror(errno));
 		return;
 	}
 	bad = settle(obj, remap, 20000, why, sizeof(why));
-	g_ok(!bad, "migrate (NODAL_MIGRATE=%d): mems %s -> %s: every object of a node no longer allowed is on its "
-		   "node_remap() image, the others stayed (%s)",
+	g_ok(!bad,
+	     "migrate (NODAL_MIGRATE=%d): mems %s -> %s: every object of a node no longer allowed is on its "
+	     "node_remap() image, the others stayed (%s)",
 	     migrate, all, some, bad ? why : "every object checked");
 	/* whose move was it: nodal's mbind leaves the range PREFERRED on the target (the
 	 * kernel moved the pages during the write already: wait for nodal's pass) */
@@ -225,22 +203,25 @@ static void run_case(int migrate)
 		wrong = 0;
 		for (int i = 0; i < nmem; i++)
 			wrong += api.node_of(obj[i][0]) != remap(mem[i]);
-		g_ok(!wrong, "migrate (NODAL_MIGRATE=1): nodal_node_of reports where the memory went (%d wrong)", wrong);
+		g_ok(!wrong, "migrate (NODAL_MIGRATE=1): nodal_node_of reports where the memory went (%d wrong)",
+		     wrong);
 	}
-	if (write_str(CS_DIR "/cpuset.mems", all)) {
+	if (g_write_file(CS_DIR "/cpuset.mems", all)) {
 		g_ok(false, "migrate: cpuset.mems %s (%s)", all, strerror(errno));
 		return;
 	}
 	if (migrate) {
 		bad = settle(obj, same, 20000, why, sizeof(why));
-		g_ok(!bad, "migrate (NODAL_MIGRATE=1): mems back to %s: nodal moved every object home (the kernel's remap "
-			   "is the identity here) (%s)",
+		g_ok(!bad,
+		     "migrate (NODAL_MIGRATE=1): mems back to %s: nodal moved every object home (the kernel's remap "
+		     "is the identity here) (%s)",
 		     all, bad ? why : "every object checked");
 	} else {
 		sleep_ms(500); /* give a move every chance to happen */
 		bad = misplaced(obj, remap, why, sizeof(why));
-		g_ok(!bad, "migrate (NODAL_MIGRATE=0): mems back to %s: no object moved home (the control: the "
-			   "homecoming above is nodal's) (%s)",
+		g_ok(!bad,
+		     "migrate (NODAL_MIGRATE=0): mems back to %s: no object moved home (the control: the "
+		     "homecoming above is nodal's) (%s)",
 		     all, bad ? why : "every object checked");
 	}
 }
@@ -264,7 +245,7 @@ static int cmd_run(void)
 		if (mount("none", CS_ROOT, "cgroup2", 0, NULL))
 			g_diag("migrate: mount cgroup2: %s", strerror(errno));
 	}
-	if (write_str(CS_ROOT "/cgroup.subtree_control", "+cpuset") || (mkdir(CS_DIR, 0755) && errno != EEXIST) ||
+	if (g_write_file(CS_ROOT "/cgroup.subtree_control", "+cpuset") || (mkdir(CS_DIR, 0755) && errno != EEXIST) ||
 	    access(CS_DIR "/cpuset.mems", F_OK)) {
 		char why[128];
 		snprintf(why, sizeof(why), "no cgroup v2 cpuset (%s)", strerror(errno));

@@ -65,17 +65,8 @@ typedef void (*free_fn)(void *p);
  * is a placement (it would advance an interleave cursor between the measured objects). */
 static int node_of_addr(void *p)
 {
-	int st = -1;
 	*(volatile char *)p = 1;
-	void *page = (void *)((unsigned long)p & ~(G_PAGE - 1));
-	for (int retry = 0; retry < 20; retry++) {
-		if (syscall(SYS_move_pages, 0, 1UL, &page, NULL, &st, 0) < 0)
-			return -1;
-		if (st >= 0)
-			break;
-		usleep(10000); /* under migration: ask again */
-	}
-	return st;
+	return g_page_node(p);
 }
 
 static void measure(alloc_fn fn, void *ctx, free_fn fr, size_t large, int nsmall, struct meas *m)
@@ -559,7 +550,8 @@ static void scenario_api_modes(void)
 		int wsum = bandwidth_weights_str(bw, sizeof(bw));
 		snprintf(exp, sizeof(exp), "weights:%s", bw);
 		snprintf(desc, sizeof(desc),
-		         "in the HMAT-bandwidth weights' proportion %s (this kernel has no weighted interleave: nodal's own)",
+		         "in the HMAT-bandwidth weights' proportion %s (this kernel has no weighted interleave: "
+		         "nodal's own)",
 		         bw);
 		policy_case_n(buf, exp, -1, wsum * (SMALL_DEFAULT / wsum), desc);
 	}
@@ -741,7 +733,6 @@ static void scenario_fill_many_on_cpu(void *arg)
 		g_skip("the small node is not first among the memory-only nodes from this CPU",
 		       "api: preferred-many fill from CPU %d", topo.first_cpu[fa->cpu_node]);
 	}
-
 }
 
 /* The small node and a CPU node whose fallback list reaches it first among the
@@ -943,8 +934,11 @@ static void launch(const char *flag1, const char *flag2, const char *var, char *
 		env[2] = e2[0] ? e2 : NULL;
 		env[3] = pre;
 	} else {
-		snprintf(name, namelen, "nodal run %s%s%s%s%s: %s", flag1 ? flag1 : var ? "" : "(no flags)", flag2 ? " " : "",
-		         flag2 ? flag2 : "", var ? " with " : "", var ? var : "", desc);
+		snprintf(name, namelen, "nodal run %s%s%s%s%s: %s",
+		         flag1 ? flag1
+		         : var ? ""
+		               : "(no flags)",
+		         flag2 ? " " : "", flag2 ? flag2 : "", var ? " with " : "", var ? var : "", desc);
 		argv[a++] = "/usr/local/bin/nodal";
 		argv[a++] = "run";
 		if (flag1)
@@ -1114,8 +1108,9 @@ static void scenario_run_fill(void)
 		snprintf(f1, sizeof(f1), "--private=%d", q);
 		snprintf(f2, sizeof(f2), "--preferred=%d", small);
 		list_str(topo.fallback[small], topo.fallback_len[small], q, order, sizeof(order));
-		snprintf(what, sizeof(what), "40 x 1 MiB fill node %d, then fall back in order %s, never on private node %d",
-		         small, order, q);
+		snprintf(what, sizeof(what),
+		         "40 x 1 MiB fill node %d, then fall back in order %s, never on private node %d", small, order,
+		         q);
 		launch(f1, f2, limit, prog, name, sizeof(name), what);
 	}
 	bool memonly[G_MAXNODES];
@@ -1174,10 +1169,9 @@ static int cmd_check(int argc, char **argv)
 	unsigned long large = LARGE_DEFAULT;
 	int cpu = -1, nsmall = SMALL_DEFAULT;
 	bool each = false;
-	static const struct option opts[] = {{"name", 1, NULL, 'n'},   {"cpu", 1, NULL, 'c'},
-	                                     {"large", 1, NULL, 'l'},  {"small", 1, NULL, 's'},
-	                                     {"expect", 1, NULL, 'e'}, {"each-cpu-node", 0, NULL, 'E'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"name", 1, NULL, 'n'},   {"cpu", 1, NULL, 'c'},           {"large", 1, NULL, 'l'}, {"small", 1, NULL, 's'},
+	    {"expect", 1, NULL, 'e'}, {"each-cpu-node", 0, NULL, 'E'}, {NULL, 0, NULL, 0}};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -1433,9 +1427,8 @@ int main(int argc, char **argv)
 		return cmd_fill(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "enomem"))
 		return cmd_enomem(argc - 1, argv + 1);
-	fprintf(
-	    stderr,
-	    "usage: place all | place check --name DESC [--cpu C] --expect SPEC | place check --name DESC --each-cpu-node "
-	    "| place fill --name DESC --order LIST [--cpu C] | place enomem --name DESC --only N\n");
+	fprintf(stderr, "usage: place all | place check --name DESC [--cpu C] --expect SPEC | place check --name DESC "
+	                "--each-cpu-node "
+	                "| place fill --name DESC --order LIST [--cpu C] | place enomem --name DESC --only N\n");
 	return 2;
 }

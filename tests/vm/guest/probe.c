@@ -422,15 +422,6 @@ static int run_kernel(const char *dmesg)
 
 #define RB_CGROUP "/sys/fs/cgroup/nodal-rebind"
 
-static int write_str(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
-	int r = fputs(s, f) < 0;
-	return fclose(f) || r ? -1 : 0;
-}
-
 static void print_set(const long *count)
 {
 	bool set[G_MAXNODES] = {false};
@@ -469,13 +460,14 @@ static void rebind_case(const char *id, int flags, const char *mask, char *seq)
 	if (pid == 0) {
 		char pidbuf[32];
 		snprintf(pidbuf, sizeof(pidbuf), "%d\n", getpid());
-		if (write_str(RB_CGROUP "/cpuset.mems", steps[0]) || write_str(RB_CGROUP "/cgroup.procs", pidbuf)) {
+		if (g_write_file(RB_CGROUP "/cpuset.mems", steps[0]) ||
+		    g_write_file(RB_CGROUP "/cgroup.procs", pidbuf)) {
 			printf("%s\t0\t%s\tERR:cgroup:%s\n", id, steps[0], strerror(errno));
 			_exit(1);
 		}
 		int err = g_set_mempolicy(G_MPOL_INTERLEAVE | flags, &m) ? errno : 0;
 		for (int i = 0; i < k; i++) {
-			if (i && write_str(RB_CGROUP "/cpuset.mems", steps[i])) {
+			if (i && g_write_file(RB_CGROUP "/cpuset.mems", steps[i])) {
 				printf("%s\t%d\t%s\tERR:cpuset.mems:%s\n", id, i, steps[i], strerror(errno));
 				_exit(1);
 			}
@@ -510,7 +502,7 @@ static int run_rebind(const char *file)
 	mkdir(RB_CGROUP, 0755);
 	char cpus[64];
 	snprintf(cpus, sizeof(cpus), "0-%ld", sysconf(_SC_NPROCESSORS_ONLN) - 1);
-	write_str(RB_CGROUP "/cpuset.cpus", cpus);
+	g_write_file(RB_CGROUP "/cpuset.cpus", cpus);
 	printf("@@FILE rebind-kernel\n");
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
