@@ -19,20 +19,9 @@ esac
 # The peers: jemalloc, mimalloc, tcmalloc (preloaded), libnuma, memkind (dlopen'd).
 PKGS=(libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 libnuma1 libmemkind0)
 if [ -z "${BENCH_NO_APT:-}" ]; then
-	missing=()
-	for p in "${PKGS[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		echo "bench: installing ${missing[*]}"
-		SUDO=""
-		[ "$(id -u)" -eq 0 ] || SUDO=sudo
-		export DEBIAN_FRONTEND=noninteractive
-		$SUDO apt-get update -qq
-		# a peer Debian does not have is reported as "not measured" by the bench
-		$SUDO apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" \
-			>/dev/null || echo "bench: some peers could not be installed; they will show as not measured"
-	fi
+	. scripts/apt-ensure.sh
+	# a peer Debian does not have is reported as "not measured" by the bench
+	apt_ensure bench "${PKGS[@]}" || echo "bench: some peers could not be installed; they will show as not measured"
 fi
 
 bash scripts/setup.sh

@@ -12,18 +12,8 @@ PKGS=(build-essential autoconf automake libtool pkg-config
       hwloc-nox numactl python3 perl git sqlite3
       qemu-system-x86 busybox-static zstd  # the last three: the VM tier (docs/vm-tier.md)
       dpkg-dev bzip2 xz-utils)  # dpkg-dev..: build-jemalloc.sh (Debian source package)
-missing=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "setup: installing ${missing[*]}"
-	SUDO=""
-	[ "$(id -u)" -eq 0 ] || SUDO=sudo
-	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
-	$SUDO apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/apt-ensure.sh
+apt_ensure setup "${PKGS[@]}"
 
 [ -n "${NODAL_SETUP_NO_BUILD:-}" ] && exit 0
 

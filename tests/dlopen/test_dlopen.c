@@ -15,19 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *load_nodal(void)
-{
-	const char *b = getenv("top_builddir");
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/.libs/libnodal.so", b ? b : ".");
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	cr_assert_not_null(h, "dlopen %s: %s", path, dlerror());
-	return h;
-}
+#include "nodal_dlopen.h"
 
 Test(dlopen, libnodal_loads_and_its_symbols_work)
 {
-	void *h = load_nodal();
+	void *h = nodal_test_dlopen();
 	/* the statistics API: callable before anything was allocated */
 	int (*stats_get)(void *) = (int (*)(void *))dlsym(h, "nodal_stats_get");
 	cr_assert_not_null(stats_get, "nodal_stats_get not exported: %s", dlerror());
@@ -51,7 +43,7 @@ Test(dlopen, jemalloc_is_private_and_malloc_not_interposed)
 {
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 	cr_assert_not_null(libc);
-	void *h = load_nodal();
+	void *h = nodal_test_dlopen();
 	/* nodal's jemalloc is hidden inside the library */
 	cr_assert_null(dlsym(h, "nodal_je_malloc"));
 	cr_assert_null(dlsym(h, "nodal_je_mallctl"));

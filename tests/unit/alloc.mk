@@ -8,7 +8,7 @@ UNIT_TESTS += tests/unit/test_alloc
 # The public API through dlopen/dlsym, and libnodal.so's exported symbols (like
 # tests/dlopen: loaded at run time, not linked; not part of the ASan unit tier).
 check_PROGRAMS += tests/unit/test_dlopen_api
-tests_unit_test_dlopen_api_SOURCES = tests/unit/test_dlopen_api.c
+tests_unit_test_dlopen_api_SOURCES = tests/unit/test_dlopen_api.c tests/dlopen/nodal_dlopen.h
 tests_unit_test_dlopen_api_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_dlopen_api_LDADD = $(CRITERION_LIBS) -ldl
 EXTRA_tests_unit_test_dlopen_api_DEPENDENCIES = libnodal.la

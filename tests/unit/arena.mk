@@ -16,7 +16,7 @@ tests_unit_test_arena_linux_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_arena_linux
 # dlopen tier: libnodal.so loaded at run time (not linked); not an ASan unit test.
 check_PROGRAMS += tests/dlopen/test_dlopen
-tests_dlopen_test_dlopen_SOURCES = tests/dlopen/test_dlopen.c
+tests_dlopen_test_dlopen_SOURCES = tests/dlopen/test_dlopen.c tests/dlopen/nodal_dlopen.h
 tests_dlopen_test_dlopen_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_dlopen_test_dlopen_LDADD = $(CRITERION_LIBS) -ldl
 EXTRA_tests_dlopen_test_dlopen_DEPENDENCIES = libnodal.la

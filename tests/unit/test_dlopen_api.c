@@ -13,21 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *open_lib(void)
-{
-	const char *top = getenv("top_builddir");
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/.libs/libnodal.so", top ? top : ".");
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	cr_assert_not_null(h, "dlopen %s: %s", path, dlerror());
-	return h;
-}
+#include "../dlopen/nodal_dlopen.h"
 
 #define SYM(h, type, name) ((type)dlsym((h), (name)))
 
 Test(dlopen, load_and_use)
 {
-	void *h = open_lib();
+	void *h = nodal_test_dlopen();
 	void *(*onnode)(size_t, int) = SYM(h, void *(*)(size_t, int), "nodal_malloc_onnode");
 	void *(*mal)(size_t) = SYM(h, void *(*)(size_t), "nodal_malloc");
 	void (*fre)(void *) = SYM(h, void (*)(void *), "nodal_free");
